@@ -4,7 +4,6 @@ Modules:
 
 - `latent_explain.classifier`: Train fastai + timm classifiers, save and load them without pickle, wrap any classifier (white-box or black-box) so that it reads generator-range images, and look at it with GradCAM.
 - `latent_explain.data`: Datasets with known ground truth (synthetic histology, synthetic knee radiographs, real IHC tiles), users' own image folders, CSV, HDF5 and DICOM files, and the fastai `DataLoaders` built from any of them.
-- `latent_explain.meters`: Attribute meters: numbers read off any image, real or generated (DAB and hematoxylin fractions, nuclei count and size, joint-space width, marker score, mean intensity), validated against the generators' known factors.
-- `latent_explain.train_gan`: Training phases (G main, G path length, D main, D R1) with lazy intervals, EMA by half-life, adaptive or differentiable augmentation, realism snapshots, crash-safe checkpoints that resume exactly, and DDP via torchrun."""
+- `latent_explain.meters`: Attribute meters: numbers read off any image, real or generated (DAB and hematoxylin fractions, nuclei count and size, joint-space width, marker score, mean intensity), validated against the generators' known factors."""
 
 __version__ = "0.0.1"

@@ -1,0 +1,49 @@
+"The `latent-explain` console script, run as a user runs it: in a fresh process."
+import os, subprocess, sys
+from pathlib import Path
+import numpy as np, pandas as pd
+from PIL import Image
+
+EXE = Path(sys.executable).with_name('latent-explain')
+
+def run(*args, cwd=None):
+    env = {**os.environ, 'HF_HUB_OFFLINE': '1'}
+    return subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+def test_help_lists_every_command():
+    r = run('--help')
+    assert r.returncode == 0
+    for cmd in ('data', 'train-gan', 'generate'): assert f'\n  {cmd}' in r.stdout
+    r = run('data', '--help')
+    assert r.returncode == 0 and '--marker-bias' in r.stdout and '--seed' in r.stdout
+
+def test_data_histology_is_deterministic(tmp_path):
+    r1 = run('data', 'synth-histology', '--n', 40, '--seed', 3, cwd=tmp_path)
+    assert r1.returncode == 0, r1.stderr
+    csv = tmp_path/'synth-histology'/'labels.csv'
+    first = csv.read_bytes()
+    r2 = run('data', 'synth-histology', '--n', 40, '--seed', 3, cwd=tmp_path)  # rewrites its own folder
+    assert r2.returncode == 0, r2.stderr
+    assert csv.read_bytes() == first
+    df = pd.read_csv(csv)
+    assert list(df.columns[:3]) == ['path', 'label', 'split'] and len(df) == 40
+    im = Image.open(tmp_path/'synth-histology'/df.path[0])
+    assert im.mode == 'RGB' and im.size == (64, 64)
+    assert len(list((tmp_path/'synth-histology'/'masks').glob('*.png'))) == 40
+
+def test_data_knee_marker_bias(tmp_path):
+    r = run('data', 'synth-knee', '--n', 200, '--marker-bias', 0.9, '--out', tmp_path/'k')
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(tmp_path/'k'/'labels.csv')
+    assert set(df.marker.unique()) <= {0, 1}
+    agree = ((df.label == 'OA').astype(int) == df.marker).mean()
+    assert 0.8 <= agree <= 0.97, agree
+    assert Image.open(tmp_path/'k'/df.path[0]).mode == 'L'
+
+def test_bad_input_exits_2_with_message(tmp_path):
+    r = run('data', 'mnist', '--out', tmp_path/'x')
+    assert r.returncode == 2 and 'synth-histology' in r.stderr and 'Traceback' not in r.stderr
+    (tmp_path/'mine').mkdir(); (tmp_path/'mine'/'notes.txt').write_text('keep')
+    r = run('data', 'ihc', '--out', tmp_path/'mine')
+    assert r.returncode == 2 and 'mine' in r.stderr
+    assert (tmp_path/'mine'/'notes.txt').read_text() == 'keep'

@@ -1,0 +1,128 @@
+"StyleGAN2 training: exact resume, NaN roll-back, GAN folder layout, augmentation, realism, the command."
+import os, json
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+from pathlib import Path
+import numpy as np, torch, pytest
+from latent_explain.data import DataError
+from latent_explain.stylegan import gan_preset, load_generator
+from latent_explain.train_gan import (train_gan, GANTrainer, TrainOptions, ada_augment, diff_augment, translate, c2st,
+                                      meter_distance, ada_adjust, ema_beta, read_state, cmd_train_gan, sample_indices)
+
+IMGS = np.random.default_rng(0).integers(0, 256, (40, 16, 16, 3), dtype=np.uint8)
+# short intervals so that every phase (G reg, D reg) and the ADA controller act within a few steps
+FAST = dict(cfg='tiny', batch=4, r1_interval=4, pl_interval=2, ada_interval=2, ada_kimg=0.5, snap_kimg=0.008,
+            realism_n=0, grid_n=4, progress=False)
+
+def _weights(tr):
+    return {f'{n}.{k}': v.clone() for n in ('G', 'G_ema', 'D') for k, v in getattr(tr, n).state_dict().items()}
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads(); torch.set_num_threads(1); yield; torch.set_num_threads(n)
+
+def test_resume_is_exact(tmp_path):
+    "2N steps straight == N steps, a new process-like resume from disk, N more steps (bitwise)"
+    a = train_gan(IMGS, out=tmp_path / 'a', kimg=0.04, **FAST)
+    train_gan(IMGS, out=tmp_path / 'b', kimg=0.02, **FAST)
+    b = train_gan(IMGS, out=tmp_path / 'b', resume=True, kimg=0.04, progress=False)
+    assert a.state['step'] == b.state['step'] == 10
+    assert a.state['augment_p'] == b.state['augment_p'] > 0
+    assert a.state['pl_mean'] == b.state['pl_mean'] > 0
+    wa, wb = _weights(a), _weights(b)
+    for k in wa: torch.testing.assert_close(wa[k], wb[k], rtol=0, atol=1e-6, msg=k)
+    # opt state equal too (so the run continues identically beyond this point)
+    assert torch.equal(a.opt_D.state[next(iter(a.D.parameters()))]['exp_avg_sq'],
+                       b.opt_D.state[next(iter(b.D.parameters()))]['exp_avg_sq'])
+
+def test_gandir_layout(tmp_path):
+    out = tmp_path / 'gan'
+    tr = train_gan(IMGS, out=out, kimg=0.016, **{**FAST, 'realism_n': 16})
+    st = json.loads((out / 'training_state.json').read_text())
+    for k in ('kimg', 'augment_p', 'step', 'cur_nimg', 'batch', 'seed', 'history', 'nan_count'): assert k in st
+    assert st['kimg'] == 0.016 and st['step'] == 4 and st['cur_nimg'] == 16
+    assert 0 <= st['history'][-1]['c2st'] <= 1 and 'loss_G' in st['history'][-1]
+    cfg = json.loads((out / 'config.json').read_text())
+    assert cfg['preset'] == 'tiny' and cfg['training']['batch'] == 4 and cfg['training']['betas'] == [0.0, 0.99]
+    ck = out / st['checkpoint']
+    for f in ('G', 'G_ema', 'D', 'opt_G', 'opt_D', 'rng'): assert (ck / f'{f}.safetensors').is_file()
+    for f in ('opt_G.json', 'opt_D.json', 'rng.json', 'state.json'): assert (ck / f).is_file()
+    assert sorted(p.name for p in out.glob('ckpt-*')) == [st['checkpoint']]
+    assert not list(out.rglob('.tmp*'))
+    assert list((out / 'samples').glob('fakes-*.png')) and (out / 'samples' / 'reals.png').is_file()
+    G = load_generator(out)   # G_ema without optimiser state
+    z = torch.randn(2, G.z_dim)
+    torch.testing.assert_close(G(z, noise_mode='const'), tr.G_ema(z, noise_mode='const'))
+    with pytest.raises(DataError, match='resume'): train_gan(IMGS, out=out, kimg=0.016, **FAST)
+    with pytest.raises(DataError, match='nothing to resume|no training_state'):
+        train_gan(IMGS, out=None, resume=tmp_path / 'nope', kimg=0.01, **FAST)
+    with pytest.raises(DataError, match='unknown option'): train_gan(IMGS, out=None, bogus=1)
+
+def test_nan_rolls_back(tmp_path):
+    "A NaN in D's output at step 5: no update applied, state restored from the last checkpoint, event counted"
+    tr = GANTrainer(IMGS, gan_preset('tiny'), TrainOptions(batch=4, snap_kimg=0.008, realism_n=0, grid_n=0), out=tmp_path)
+    tr.save()
+    fired = []
+    def poison(mod, inp, out):
+        if tr.state['step'] == 5 and not fired: fired.append(1); return out * float('nan')
+    h = tr.D.register_forward_hook(poison)
+    with pytest.warns(UserWarning, match='non-finite'): tr.fit(0.032, progress=False)
+    h.remove()
+    st = read_state(tmp_path)
+    assert st['nan_count'] == 1 and st['nan_events'][0]['step'] == 5 and st['step'] == 8
+    assert all(torch.isfinite(v).all() for v in _weights(tr).values())
+
+def test_nan_gives_up(tmp_path):
+    tr = GANTrainer(IMGS, gan_preset('tiny'), TrainOptions(batch=4, realism_n=0, grid_n=0, max_nan_rollbacks=2))
+    tr.save()
+    tr.D.register_forward_hook(lambda m, i, o: o * float('nan'))
+    with pytest.warns(UserWarning), pytest.raises(Exception, match='diverged'): tr.fit(0.032, progress=False)
+
+def test_augmentations():
+    g = lambda s: torch.Generator().manual_seed(s)
+    x = torch.rand(16, 3, 16, 16) * 2 - 1
+    assert torch.equal(ada_augment(x, 0.0, g(0)), x)
+    assert torch.equal(ada_augment(x, 0.6, g(1)), ada_augment(x, 0.6, g(1)))
+    y = ada_augment(x, 1.0, g(2))
+    assert y.shape == x.shape and not torch.equal(y, x)
+    xr = x.clone().requires_grad_(True)
+    y = diff_augment(xr, g(3))
+    assert (y == 0).float().mean() > 0.15              # cutout holes
+    gr, = torch.autograd.grad(y.square().sum(), xr)
+    assert torch.isfinite(gr).all() and gr.abs().sum() > 0
+    t = torch.arange(25.).view(1, 1, 5, 5)
+    assert translate(t, torch.tensor([2]), torch.tensor([0]))[0, 0, 0].tolist() == [2., 1., 0., 1., 2.]
+    assert ada_adjust(0.5, 10, 10, 0.6, 32, 4, 500) > 0.5 and ada_adjust(0.5, -10, 10, 0.6, 32, 4, 500) < 0.5
+    assert ema_beta(32, 10**9, 10) ** (10000 / 32) == pytest.approx(0.5)
+
+def test_data_order_is_a_function_of_step():
+    a = np.concatenate([sample_indices(s, 7, 3, 1) for s in range(7)])   # 21 draws = 3 epochs of 7
+    for e in range(3): assert sorted(a[7 * e:7 * e + 7]) == list(range(7))
+    assert not np.array_equal(sample_indices(0, 7, 3, 1), sample_indices(0, 7, 3, 2))
+
+def test_realism_measures():
+    rng = np.random.default_rng(0)
+    flat = lambda n, v: np.clip(rng.normal(v, 20, (n, 16, 16, 3)), 0, 255).astype(np.uint8)
+    assert c2st(flat(64, 128), flat(64, 128), epochs=5) < 0.75
+    assert c2st(flat(64, 100), flat(64, 160), epochs=5) > 0.9
+    mean = lambda x: x.mean((1, 2, 3)).numpy()
+    assert meter_distance(flat(64, 100), flat(64, 160), mean) > 0.3
+    with pytest.raises(DataError, match='at least 8'): c2st(flat(4, 1), flat(4, 1))
+
+def test_cmd_train_gan_on_folder(tmp_path, capsys):
+    from PIL import Image
+    data = tmp_path / 'imgs'; data.mkdir()
+    for i in range(6):   # a plain folder of 20 px grayscale PNGs: resized to 16 px, read with 3 channels
+        Image.fromarray(IMGS[i, :, :, 0].repeat(2, 0)[:20].repeat(2, 1)[:, :20]).save(data / f'{i}.png')
+    out = tmp_path / 'gan'
+    assert cmd_train_gan(str(data), res=16, kimg=0.008, out=str(out), preset='tiny', batch=4) == out
+    assert 'kimg' in capsys.readouterr().out
+    assert read_state(out)['kimg'] == 0.008
+    with pytest.raises(DataError, match='--resume'): cmd_train_gan(str(data), kimg=0.016, out=str(out), preset='tiny')
+    cmd_train_gan(str(data), kimg=0.016, out=str(out), resume=True)
+    assert read_state(out)['kimg'] == 0.016 and load_generator(out).cfg.res == 16
+    g = tmp_path / 'gray'   # grayscale training from a class-folder tree
+    for c in ('a', 'b'):
+        (data.parent / 'tree' / c).mkdir(parents=True)
+        for i in range(3): Image.fromarray(IMGS[i, :, :, 0]).save(data.parent / 'tree' / c / f'{i}.png')
+    cmd_train_gan(str(tmp_path / 'tree'), res=16, kimg=0.004, out=str(g), preset='tiny', batch=2, channels=1)
+    assert load_generator(g).cfg.img_channels == 1
