@@ -13,7 +13,7 @@ def run(*args, cwd=None):
 def test_help_lists_every_command():
     r = run('--help')
     assert r.returncode == 0
-    for cmd in ('data', 'train-gan', 'generate'): assert f'\n  {cmd}' in r.stdout
+    for cmd in ('data', 'train-classifier', 'predict', 'train-gan', 'generate'): assert f'\n  {cmd}' in r.stdout
     r = run('data', '--help')
     assert r.returncode == 0 and '--marker-bias' in r.stdout and '--seed' in r.stdout
 
