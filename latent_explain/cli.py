@@ -6,7 +6,7 @@ Docs: https://latent-explain.github.io/latent_explain/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #66f5ab86
 from __future__ import annotations
-import sys, difflib, inspect
+import sys, difflib, inspect, argparse
 from pathlib import Path
 import pandas as pd
 from fastcore.script import anno_parser
@@ -18,7 +18,7 @@ from .stylegan import cmd_generate
 from .train_gan import cmd_train_gan
 
 # %% auto #0
-__all__ = ['DATASETS', 'COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'main']
+__all__ = ['DATASETS', 'COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #8d3c8b60
 DATASETS = {'synth-histology': synth_histology, 'synth-knee': synth_knee, 'ihc': ihc_tiles}
@@ -79,6 +79,17 @@ def _call(func, ns: dict):
     args = ns.pop(var[0]) if var else ()
     return func(*args, **ns)
 
+def command_parser(name: str) -> argparse.ArgumentParser:
+    "fastcore's parser for command `name`, with required parameters as `--options` unless listed in `POSITIONAL`"
+    base = anno_parser(COMMANDS[name], prog=f'latent-explain {name}', pos=POSITIONAL.get(name))
+    p = argparse.ArgumentParser(prog=base.prog, description=base.description, epilog=base.epilog,
+                                formatter_class=base.formatter_class, add_help=False)
+    for a in base._actions:  # fastcore makes every parameter without a default positional: `--data DIR` reads better
+        if a.option_strings or a.nargs == '*' or a.dest in POSITIONAL.get(name, []): p._add_action(a)
+        else: p.add_argument(f"--{a.dest.replace('_', '-')}", dest=a.dest, required=True, type=a.type,
+                             help=a.help, metavar=a.metavar)
+    return p
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `latent-explain` console script (its wrapper exits with the returned status)"
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -90,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"latent-explain: unknown command {name!r}" + (f"; did you mean {near[0]!r}?" if near else '')
               + f"\n\n{usage()}", file=sys.stderr)
         return 2
-    parser = anno_parser(COMMANDS[name], prog=f'latent-explain {name}', pos=POSITIONAL.get(name))
-    try: _call(COMMANDS[name], vars(parser.parse_args(rest)))
+    try: _call(COMMANDS[name], vars(command_parser(name).parse_args(rest)))
     except LatentExplainError as e:
         print(f"latent-explain {name}: error: {e}", file=sys.stderr)
         return 2
