@@ -25,7 +25,7 @@ from fastai.vision.learner import vision_learner, create_timm_model, create_visi
 from fastai.torch_core import set_seed
 import fastai.callback.progress, fastai.callback.schedule  # patch Learner: no_bar, fit_one_cycle, lr_find
 import latent_explain
-from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range
+from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write
 
 # %% auto #0
 __all__ = ['DEFAULT_LR', 'OUTPUT_MEANING', 'INPUT_RANGE', 'FORMAT', 'FORMAT_VERSION', 'PICKLE_SUFFIXES', 'TRUSTED_ARCH_MODULES',
@@ -235,16 +235,6 @@ def build_model(build:dict, src='config.json') -> nn.Module:
     raise ModelError(f"{src}: unknown build kind {kind!r}; expected 'fastai_timm', 'fastai_torchvision' or 'builder'")
 
 # %% ../nbs/02_classifier.ipynb #cddb637c
-def _atomic_write(path:Path, write):
-    "Call `write(tmp_path)`, then move the temporary file onto `path` (readers never see half a file)"
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-
 def classifier_config(clf:Classifier) -> dict:
     "The JSON-serialisable description that `save_classifier` writes as config.json"
     build = clf.build or {}
@@ -282,8 +272,8 @@ def save_classifier(obj,                    # a fastai Learner, a `Classifier`, 
     if clf.build['kind'] != 'builder': _check_rebuild(clf.build, sd)
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     cfg = classifier_config(clf)
-    _atomic_write(path/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt', 'library': FORMAT}))
-    _atomic_write(path/'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
+    atomic_write(path/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt', 'library': FORMAT}))
+    atomic_write(path/'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
     return path
 
 def _sd_diff(ref, sd) -> str:
@@ -670,18 +660,19 @@ def _guess_channels(source) -> int:
 def cmd_train_classifier(
     data:str,            # image folder: labels.csv (as `latent-explain data` writes) or one sub-folder per class
     arch:str='resnet18', # timm architecture name
-    epochs:int=5,        # training epochs (one-cycle)
+    epochs:int=15,       # training epochs (one-cycle)
     out:str='clf',       # folder to save the classifier in (config.json + model.safetensors)
     size:int=64,         # image side the classifier is trained at
-    bs:int=64,           # batch size
+    bs:int=16,           # batch size (small: a few hundred images still give many steps per epoch)
     lr:float=None,       # peak learning rate (default 3e-3)
     seed:int=0,          # seed of the split, weights and batch order
     channels:int=None,   # 1 (grayscale) or 3 (RGB); default: from the first image
+    augment:str='none',  # 'none', 'flip' or 'dihedral' (rotations + flips: for tissue, not for images with a side)
 ):
     "Train a classifier on an image folder, print its validation metrics and save it"
     from latent_explain.data import image_dataloaders
     channels = channels or _guess_channels(data)
-    dls = image_dataloaders(data, channels=channels, size=size, bs=bs, seed=seed)
+    dls = image_dataloaders(data, channels=channels, size=size, bs=bs, seed=seed, augment=augment)
     t0 = time.time()
     learn = train_classifier(dls, arch=arch, epochs=epochs, lr=lr, seed=seed, progress=True)
     with learn.no_bar(): vals = learn.validate()

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .data import ModelError, DataError
+from .data import ModelError, DataError, atomic_write
 
 # %% auto #0
 __all__ = ['SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'GANConfig', 'gan_preset', 'blur_kernel', 'FullyConnected', 'MappingNetwork',
@@ -397,14 +397,6 @@ def _unwrap(m):
         else: return m
     return m
 
-def _atomic_write(path: Path, write):
-    "Call write(tmp_path) on a temporary file beside `path`, then rename it over `path`"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try: write(tmp); os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
 
 def save_generator(G: Generator, # generator to save (a torch.compile / DDP wrapper is unwrapped)
                    path,         # folder to write config.json and generator.safetensors into (created if needed)
@@ -415,9 +407,9 @@ def save_generator(G: Generator, # generator to save (a torch.compile / DDP wrap
     G, path = _unwrap(G), Path(path)
     path.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
-    _atomic_write(path / 'generator.safetensors', lambda t: save_file(sd, t, metadata={'format': 'latent_explain.stylegan'}))
+    atomic_write(path / 'generator.safetensors', lambda t: save_file(sd, t, metadata={'format': 'latent_explain.stylegan'}))
     cfg = {**G.cfg.to_dict(), 'latent_explain_version': __version__}
-    _atomic_write(path / 'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
+    atomic_write(path / 'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
     return path
 
 def load_generator(path,                      # folder written by `save_generator` (or a GAN training run)
@@ -464,7 +456,7 @@ def cmd_generate(gan: str,                # generator folder (config.json + gene
     if out.suffix.lower() != '.png': raise DataError(f"--out {out}: give a .png file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     nrow = math.ceil(math.sqrt(n))
-    _atomic_write(out, lambda t: save_image(imgs.clamp(-1, 1), t, format='png', nrow=nrow, normalize=True, value_range=(-1, 1)))
+    atomic_write(out, lambda t: save_image(imgs.clamp(-1, 1), t, format='png', nrow=nrow, normalize=True, value_range=(-1, 1)))
     print(out)
     return out
 

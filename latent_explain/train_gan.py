@@ -17,7 +17,7 @@ import torch.distributed as dist
 from safetensors.torch import save as st_save, load as st_load
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
-from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range
+from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write
 from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_generator, load_generator,
                                     tune_glibc_malloc)
 
@@ -25,9 +25,9 @@ from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_gen
 __all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'resolve_options', 'subseed',
            'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment', 'ada_adjust', 'ema_beta',
            'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'realism', 'dist_setup', 'all_reduce_sum_',
-           'atomic_write', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files',
-           'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid',
-           'generate', 'image_paths', 'read_image_folder', 'train_gan', 'compare_augmentations', 'cmd_train_gan']
+           'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config',
+           'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid', 'generate',
+           'image_paths', 'read_image_folder', 'train_gan', 'compare_augmentations', 'cmd_train_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -264,16 +264,6 @@ def _fsync_dir(d: Path):
 def _write_bytes(path: Path, data: bytes):
     with open(path, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
 
-def atomic_write(path, data: bytes | str):
-    "Write `data` to `path` via a temporary file in the same folder and `os.replace`"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.tmp-', suffix=path.suffix); os.close(fd)
-    try:
-        _write_bytes(Path(tmp), data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-    _fsync_dir(path.parent)
 
 def _tensors(sd: dict) -> dict:
     "A state dict as CPU, contiguous, storage-independent tensors for safetensors"
