@@ -17,7 +17,7 @@ import torch.distributed as dist
 from safetensors.torch import save as st_save, load as st_load
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
-from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write
+from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write, fsync_path
 from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_generator, load_generator,
                                     tune_glibc_malloc)
 
@@ -254,17 +254,6 @@ def all_reduce_sum_(t: torch.Tensor) -> torch.Tensor:
     return t
 
 # %% ../nbs/04_train_gan.ipynb #05a4129e
-def _fsync_dir(d: Path):
-    try:
-        fd = os.open(d, os.O_RDONLY)
-        try: os.fsync(fd)
-        finally: os.close(fd)
-    except OSError: pass  # not supported on every platform/filesystem
-
-def _write_bytes(path: Path, data: bytes):
-    with open(path, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
-
-
 def _tensors(sd: dict) -> dict:
     "A state dict as CPU, contiguous, storage-independent tensors for safetensors"
     return {k: v.detach().to('cpu').contiguous().clone() for k, v in sd.items()}
@@ -563,11 +552,11 @@ def save(self: GANTrainer):
     if self.rank == 0:
         out = self.out; out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out, prefix='.tmp-ckpt-'))
-        for name, data in files.items(): _write_bytes(tmp / name, data)
-        _fsync_dir(tmp)
+        for name, data in files.items(): (tmp / name).write_bytes(data); fsync_path(tmp / name)
+        fsync_path(tmp)
         name, k = f"ckpt-{self.state['step']:08d}", 0
         while (out / name).exists(): k += 1; name = f"ckpt-{self.state['step']:08d}-{k}"
-        os.rename(tmp, out / name); _fsync_dir(out)
+        os.rename(tmp, out / name); fsync_path(out)
         with tempfile.TemporaryDirectory(dir=out, prefix='.tmp-gen-') as td:   # the stylegan module's file format
             save_generator(copy.deepcopy(self.G_ema).cpu(), td)
             atomic_write(out / 'generator.safetensors', (Path(td) / 'generator.safetensors').read_bytes())
