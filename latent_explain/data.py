@@ -21,9 +21,9 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 # %% auto #0
 __all__ = ['IN_TEST', 'IMAGE_EXTS', 'HISTOLOGY_CLASSES', 'KNEE_CLASSES', 'MARKER_BOX', 'DAB_THRESHOLD', 'IHC_CLASSES',
            'LatentExplainError', 'DataError', 'ModelError', 'to_generator_range', 'from_generator_range', 'fsync_path',
-           'atomic_write', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'OpenImage', 'ImageIOBlock',
-           'image_dataloaders', 'ImageSet', 'histology_rule', 'synth_histology', 'knee_rule', 'synth_knee', 'ihc_tiles',
-           'write_image_folder', 'contact_sheet']
+           'umask_mode', 'atomic_write', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'OpenImage',
+           'ImageIOBlock', 'image_dataloaders', 'ImageSet', 'histology_rule', 'synth_histology', 'knee_rule',
+           'synth_knee', 'ihc_tiles', 'write_image_folder', 'contact_sheet']
 
 # %% ../nbs/00_data.ipynb #1f195d14
 IN_TEST = bool(os.environ.get('IN_TEST'))  # set by nbdev-test: notebooks shrink their examples under it
@@ -62,6 +62,11 @@ def fsync_path(path):
     except OSError: pass
     finally: os.close(fd)
 
+def umask_mode(path):
+    "Set `path`'s permissions to what the process umask gives new files (0666) or folders (0777)"
+    mask = os.umask(0); os.umask(mask)
+    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~mask)
+
 def atomic_write(path,  # file to (re)place
                  data,  # bytes, str, or a callable that writes the file at the temporary path it is given
                 ) -> Path:
@@ -71,7 +76,7 @@ def atomic_write(path,  # file to (re)place
     try:
         if callable(data): data(tmp)
         else: Path(tmp).write_bytes(data.encode() if isinstance(data, str) else data)
-        fsync_path(tmp); os.replace(tmp, path)
+        umask_mode(tmp); fsync_path(tmp); os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     fsync_path(path.parent)
@@ -873,7 +878,7 @@ def write_image_folder(ds: ImageSet,           # dataset to write
         raise DataError(f"write_image_folder: {out} already exists and is not empty; pass overwrite=True to "
                         "replace it, or choose a new folder")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', suffix='.tmp', dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', suffix='.tmp', dir=out.parent)); umask_mode(tmp)
     try:
         os.chmod(tmp, 0o755)
         for c in ds.classes: (tmp / c).mkdir()

@@ -17,7 +17,7 @@ import torch.distributed as dist
 from safetensors.torch import save as st_save, load as st_load
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
-from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write, fsync_path
+from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write, fsync_path, umask_mode
 from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_generator, load_generator,
                                     tune_glibc_malloc)
 
@@ -551,7 +551,7 @@ def save(self: GANTrainer):
     if self.out is None: self._mem_ckpt = files; return
     if self.rank == 0:
         out = self.out; out.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=out, prefix='.tmp-ckpt-'))
+        tmp = Path(tempfile.mkdtemp(dir=out, prefix='.tmp-ckpt-')); umask_mode(tmp)
         for name, data in files.items(): (tmp / name).write_bytes(data); fsync_path(tmp / name)
         fsync_path(tmp)
         name, k = f"ckpt-{self.state['step']:08d}", 0
@@ -637,16 +637,17 @@ def snapshot(self: GANTrainer):
 
 # %% ../nbs/04_train_gan.ipynb #4c653ecd
 @patch
-def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True):
-    "Train until `kimg` (default `opts.kimg`) thousand real images have been shown to D"
+def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True, minutes: float | None = None):
+    "Train until `kimg` (default `opts.kimg`) thousand real images have been shown to D, or for `minutes` at most"
     o, s = self.opts, self.state
+    deadline = time.time() + minutes * 60 if minutes else math.inf
     target = int(math.ceil((kimg if kimg is not None else o.kimg) * 1000 / o.batch)) * o.batch
     snap = max(int(o.snap_kimg * 1000), 1)
     self._snap_t, self._snap_nimg, start = time.time(), s['cur_nimg'], s['cur_nimg']
     pb = progress_bar(range(max(target - start, 0) // o.batch), leave=False) \
         if progress and not IN_TEST and self.rank == 0 else None
     if pb is not None: pb.update(0)
-    while s['cur_nimg'] < target:
+    while s['cur_nimg'] < target and time.time() < deadline:
         try: self.train_step()
         except NonFiniteLoss as e:
             self.rollback(str(e)); continue
@@ -703,6 +704,7 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
               device=None,                  # 'cpu', 'cuda', 'cuda:1'; default CUDA when available (per torchrun rank)
               meters: dict | None = None,   # name -> meter callable, logged as Wasserstein distances at snapshots
               progress: bool = True,        # show a fastprogress bar (rank 0, not under IN_TEST)
+              minutes: float | None = None, # stop (with a checkpoint) after this much wall time, even before kimg
               **kwargs) -> GANTrainer:      # TrainOptions fields, e.g. kimg=20, batch=16, aug='diffaug'
     "Train (or resume) a StyleGAN2 on `images`; returns the trainer (`.G_ema`, `.G`, `.D`, `.state`)"
     rank, world, _ = dist_setup(device)       # join the torchrun group first: the checks below read `out`
@@ -743,7 +745,7 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
                 atomic_write(Path(out) / 'samples' / 'reals.png', _png_bytes(reals))
         tr.save()   # a first checkpoint: the target of a roll-back, or of a resume after an early crash
     elif src is None: tr.save()   # in memory
-    return tr.fit(opts.kimg, progress=progress)
+    return tr.fit(opts.kimg, progress=progress, minutes=minutes)
 
 # %% ../nbs/04_train_gan.ipynb #de4f627d
 def compare_augmentations(images, kimg: float = 50.0, augs=('ada', 'diffaug'), cfg=None, meters: dict | None = None,
@@ -774,15 +776,21 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   snap_kimg: float = 10.0,  # checkpoint, sample grid and realism every this many kimg
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
                   device: str = '',      # 'cpu', 'cuda'; default: CUDA when available
-                  threads: int = 0):     # CPU threads for torch; 0: torch's default (all physical cores)
+                  threads: int = 0,      # CPU threads for torch; 0: torch's default (all physical cores)
+                  minutes: float = 0,    # stop with a checkpoint after this many minutes even before --kimg; 0: no limit
+                  meters: str = ''):     # comma-separated meters logged as real-vs-generated distances, e.g. nuclei_count
     "Train a StyleGAN2 on an image folder and write the GAN folder `out`"
+    from latent_explain.meters import METERS
+    unknown = [m for m in meters.split(',') if m and m not in METERS]
+    if unknown: raise DataError(f"--meters {meters}: unknown {unknown}; choose from {', '.join(METERS)}")
+    if minutes < 0: raise DataError(f"--minutes {minutes}: give a positive time limit, or 0 for none")
     if threads > 0: torch.set_num_threads(threads)
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, r1_gamma=r1_gamma)
-    tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), kimg=kimg, snap_kimg=snap_kimg,
-                   device=device or None, **opts)
+    tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), kimg=kimg, snap_kimg=snap_kimg, device=device or None,
+                   minutes=minutes or None, meters={m: METERS[m] for m in meters.split(',') if m}, **opts)
     last = tr.state['history'][-1] if tr.state['history'] else {}
     print(f"trained to {tr.state['kimg']:.3f} kimg -> {out} (augment p {tr.state['augment_p']:.3f}"
           + (f", c2st {last['c2st']:.3f}" if 'c2st' in last else '') + ')')

@@ -66,3 +66,31 @@ def test_sigkill_and_resume(tmp_path):
     finally: torch.set_num_threads(n)
     a, b = load_generator(out).state_dict(), load_generator(ref).state_dict()
     for k in a: torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-6, msg=f'seed {seed}: {k}')
+
+def test_cli_sigkill_and_resume(tmp_path):
+    "The `latent-explain train-gan` process itself, killed with SIGKILL at a random moment, then resumed to the end"
+    from PIL import Image
+    data, out = tmp_path / 'imgs', tmp_path / 'gan'
+    data.mkdir()
+    for i, a in enumerate(np.random.default_rng(1).integers(0, 256, (24, 16, 16, 3), dtype=np.uint8)):
+        Image.fromarray(a).save(data / f'{i:02d}.png')
+    exe = Path(sys.executable).with_name('latent-explain')   # the console script users run
+    cmd = [str(exe), 'train-gan', '--data', str(data), '--res', '16', '--preset', 'tiny',
+           '--kimg', '0.12', '--batch', '4', '--snap-kimg', '0.008', '--out', str(out), '--resume', '--threads', '1']
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
+    seed = int(time.time()); rng = random.Random(seed)
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    state, t0 = out / 'training_state.json', time.time()
+    while not state.exists() and p.poll() is None and time.time() - t0 < 120: time.sleep(0.02)
+    time.sleep(rng.uniform(0.0, 1.0))   # somewhere in the run: mid-step, mid-checkpoint or mid-sample-grid
+    killed = p.poll() is None
+    if killed: os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    assert killed, f'seed {seed}: the run ended before the kill: {p.stdout.read().decode()[-2000:]}'
+    kimg = _check_committed(out, 0.0)
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f'seed {seed}: the resumed run failed: {r.stdout[-2000:]}{r.stderr[-2000:]}'
+    assert 'trained to 0.120 kimg' in r.stdout, r.stdout[-1000:]
+    assert _check_committed(out, kimg) == 0.12
+    assert not list(out.rglob('.tmp*')), f'seed {seed}: temporary files left: {list(out.rglob(".tmp*"))}'
+    assert (out / 'generator.safetensors').stat().st_size > 0

@@ -111,15 +111,19 @@ def test_realism_measures():
 def test_cmd_train_gan_on_folder(tmp_path, capsys):
     from PIL import Image
     data = tmp_path / 'imgs'; data.mkdir()
-    for i in range(6):   # a plain folder of 20 px grayscale PNGs: resized to 16 px, read with 3 channels
+    for i in range(8):   # a plain folder of 20 px grayscale PNGs: resized to 16 px, read with 3 channels (8: enough for realism)
         Image.fromarray(IMGS[i, :, :, 0].repeat(2, 0)[:20].repeat(2, 1)[:, :20]).save(data / f'{i}.png')
     out = tmp_path / 'gan'
     assert cmd_train_gan(str(data), res=16, kimg=0.008, out=str(out), preset='tiny', batch=4) == out
     assert 'kimg' in capsys.readouterr().out
     assert read_state(out)['kimg'] == 0.008
     with pytest.raises(DataError, match='--resume'): cmd_train_gan(str(data), kimg=0.016, out=str(out), preset='tiny')
-    cmd_train_gan(str(data), kimg=0.016, out=str(out), resume=True)
-    assert read_state(out)['kimg'] == 0.016 and load_generator(out).cfg.res == 16
+    cmd_train_gan(str(data), kimg=0.016, out=str(out), resume=True, meters='mean_intensity')
+    st = read_state(out)
+    assert st['kimg'] == 0.016 and load_generator(out).cfg.res == 16
+    assert st['history'][-1]['w1_mean_intensity'] >= 0          # --meters are logged at snapshots
+    with pytest.raises(DataError, match='unknown .*nuclei_count'): cmd_train_gan(str(data), out=str(out), meters='bogus')
+    with pytest.raises(DataError, match='--minutes'): cmd_train_gan(str(data), out=str(out), minutes=-1)
     g = tmp_path / 'gray'   # grayscale training from a class-folder tree
     for c in ('a', 'b'):
         (data.parent / 'tree' / c).mkdir(parents=True)
