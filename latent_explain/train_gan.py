@@ -611,7 +611,9 @@ def generate(G: nn.Module, n: int, seed: int = 0, batch: int = 64, noise_mode: s
     z = torch.randn(n, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
     with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
         torch.manual_seed(seed)
-        return torch.cat([G(zb.to(dev), noise_mode=noise_mode).cpu() for zb in z.split(batch)])
+        # clamped as every saved image is (NVlabs' metrics quantise to uint8 the same way): realism scores judge
+        # the images a user sees, not overshoots that no PNG can hold
+        return torch.cat([G(zb.to(dev), noise_mode=noise_mode).clamp(-1, 1).cpu() for zb in z.split(batch)])
 
 @patch
 def snapshot(self: GANTrainer):

@@ -130,3 +130,19 @@ def test_cmd_train_gan_on_folder(tmp_path, capsys):
         for i in range(3): Image.fromarray(IMGS[i, :, :, 0]).save(data.parent / 'tree' / c / f'{i}.png')
     cmd_train_gan(str(tmp_path / 'tree'), res=16, kimg=0.004, out=str(g), preset='tiny', batch=2, channels=1)
     assert load_generator(g).cfg.img_channels == 1
+
+@pytest.mark.parametrize('channels', [1, 3])
+def test_tiny_preset_200_steps(channels):
+    "200 steps of the tiny preset on CPU: every logged loss finite, generated images of the right shape in [-1, 1]"
+    from latent_explain.train_gan import generate
+    imgs = IMGS[..., :channels]
+    tr = train_gan(imgs, cfg='tiny', kimg=0.8, batch=4, snap_kimg=0.2, realism_n=0, grid_n=0, progress=False)
+    s = tr.state
+    assert s['step'] == 200 and s['nan_count'] == 0 and len(s['history']) == 4
+    for row in s['history']:
+        losses = {k: v for k, v in row.items() if k.startswith('loss_')}
+        assert set(losses) == {'loss_G', 'loss_Gpl', 'loss_D', 'loss_Dr1'} and all(np.isfinite(list(losses.values())))
+    raw = tr.G_ema(torch.randn(8, tr.G_ema.z_dim), noise_mode='const')
+    assert raw.shape == (8, channels, 16, 16) and torch.isfinite(raw).all()
+    img = generate(tr.G_ema, 8, seed=0)
+    assert img.shape == (8, channels, 16, 16) and img.min() >= -1 and img.max() <= 1 and img.std() > 0.01
