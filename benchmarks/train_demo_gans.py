@@ -11,6 +11,9 @@ share is spent, so the whole script ends on time even on a slow machine):
    to the same kimg; both G_ema are scored with the same realism measures.
 4. Device checks and timings in a child process (bounded by a timeout): bf16 autocast, channels_last and
    torch.compile give finite outputs close to fp32 eager, and G-forward / main-iteration img/s per preset.
+5. `profile` (not in the default stages): torch.profiler over 16 full training steps (every phase, ADA on), the
+   top operators by self device time and by self CPU time, and the step rate with and without the profiler, to
+   find where a full step loses to the bare main iteration of stage 4.
 
 Every GAN is scored at the end on --n-eval real vs generated images: C2ST accuracy (0.5 = indistinguishable),
 the 1-D Wasserstein distance of each meter, and the same numbers for two disjoint halves of the real data (the
@@ -102,6 +105,33 @@ def augment_comparison(images, minutes, args) -> dict:
     return rows
 
 
+def profile_steps(images, args, steps: int = 16) -> dict:
+    "Top operators of `steps` full training steps (after 8 warm-up steps), by self device time and by self CPU time"
+    import torch
+    from torch.profiler import profile, ProfilerActivity
+    from latent_explain.stylegan import gan_preset
+    from latent_explain.train_gan import GANTrainer, TrainOptions
+    tr = GANTrainer(images, gan_preset(64), TrainOptions(batch=args.batch, augment_p=0.2, ada_target=-1,
+                                                         r1_interval=4), device=args.device or None)
+    cuda = tr.device.type == 'cuda'
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    def run(n):
+        sync(); t = time.perf_counter()
+        for _ in range(n): tr.train_step()
+        sync(); return n * args.batch / (time.perf_counter() - t)
+    run(8)
+    plain = run(steps)
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    with profile(activities=acts) as prof: run(steps)
+    table = lambda key: prof.key_averages().table(sort_by=key, row_limit=15, max_name_column_width=50)
+    out = {'img_s': plain, 'by_cpu': table('self_cpu_time_total')}
+    if cuda: out['by_device'] = table('self_cuda_time_total')
+    for k in ('by_device', 'by_cpu'):
+        if k in out: print(f"[profile] {k}\n{out[k]}", flush=True)
+    print(f"[profile] {plain:.0f} img/s without the profiler (batch {args.batch}, R1 every 4 steps, ADA p 0.2)", flush=True)
+    return out
+
+
 DEVICE_CHECK = r'''
 import json, sys, time, torch, torch.nn.functional as F
 from latent_explain.stylegan import Generator, Discriminator, gan_preset, compile_module
@@ -136,6 +166,7 @@ with torch.no_grad():
     G.synthesis.channels_last = True; c = G(z, noise_mode='const'); G.synthesis.channels_last = None
     out['bf16_max_abs_diff'] = float((b - ref).abs().max()); out['channels_last_max_abs_diff'] = float((c - ref).abs().max())
     out['finite'] = bool(torch.isfinite(b).all() and torch.isfinite(c).all())
+    print('DEVICE_CHECK ' + json.dumps(out), flush=True)   # before torch.compile, which may outlast the timeout
     t = time.time(); Gc = compile_module(G); k = Gc(z, noise_mode='const'); out['compile_seconds'] = round(time.time() - t, 1)
     out['compile_max_abs_diff'] = float((k - ref).abs().max())
 print('DEVICE_CHECK ' + json.dumps(out), flush=True)
@@ -202,6 +233,11 @@ def main():
         try: summary['augcmp'] = augment_comparison(aug_imgs, min(share('augcmp') / 2, max(left() / 180, 0.1)), args)
         except Exception as e:
             import traceback; traceback.print_exc(); summary['augcmp'] = {'error': repr(e)}
+        save()
+    if 'profile' in stages:
+        try: summary['profile'] = profile_steps(hist, args)
+        except Exception as e:
+            import traceback; traceback.print_exc(); summary['profile'] = {'error': repr(e)}
         save()
     if 'device_checks' in stages:
         dev = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
