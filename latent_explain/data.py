@@ -878,7 +878,7 @@ def write_image_folder(ds: ImageSet,           # dataset to write
         raise DataError(f"write_image_folder: {out} already exists and is not empty; pass overwrite=True to "
                         "replace it, or choose a new folder")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', suffix='.tmp', dir=out.parent)); umask_mode(tmp)
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', suffix='.tmp', dir=out.parent))
     try:
         os.chmod(tmp, 0o755)
         for c in ds.classes: (tmp / c).mkdir()
