@@ -70,14 +70,14 @@ def evaluate(G, real: np.ndarray, meters: tuple, n_eval: int, device, seed: int 
     return out
 
 
-def train_stage(name, images, out, minutes, meters, args, **kw) -> dict:
+def train_stage(name, images, out, minutes, meters, args) -> dict:
     from latent_explain.meters import METERS
     from latent_explain.train_gan import train_gan, read_state
     t = time.time()
     gandir = Path(out) / name
     tr = train_gan(images, out=gandir, cfg='64', resume=read_state(gandir) is not None, kimg=1e6, minutes=minutes,
                    batch=args.batch, snap_kimg=args.snap_kimg, device=args.device or None, progress=False,
-                   meters={m: METERS[m] for m in meters}, **kw)
+                   meters={m: METERS[m] for m in meters})
     s = tr.state
     last = [h for h in s['history'] if 'c2st' in h]
     print(f"[{name}] {s['kimg']:.1f} kimg in {time.time() - t:.0f} s this run ({s['train_seconds']:.0f} s in all), "
