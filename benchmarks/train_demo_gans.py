@@ -55,19 +55,10 @@ def ihc_images(stride: int = 8) -> np.ndarray:
 
 
 def evaluate(G, real: np.ndarray, meters: tuple, n_eval: int, device, seed: int = 0) -> dict:
-    "Realism of G_ema against `real`, and the real-vs-real floor of the same measures"
-    import torch
+    "Realism of G_ema against `real`, and the real-vs-real floor of the same measures (`score_generator`)"
     from latent_explain.meters import METERS
-    from latent_explain.train_gan import realism, generate, as_float_images
-    ms = {m: METERS[m] for m in meters}
-    rng = np.random.default_rng(seed)
-    n = min(n_eval, len(real) // 2)
-    idx = rng.permutation(len(real))
-    r1, r2 = as_float_images(real[idx[:n]]), as_float_images(real[idx[n:2 * n]])
-    fake = generate(G, n, seed=seed + 1, noise_mode='random')
-    out = {'n_eval': n, **realism(r1, fake, ms, seed=seed, device=device)}
-    out.update({f'floor_{k}': v for k, v in realism(r1, r2, ms, seed=seed, device=device).items()})
-    return out
+    from latent_explain.train_gan import score_generator
+    return score_generator(G, real, {m: METERS[m] for m in meters}, n=n_eval, seed=seed, device=device)
 
 
 def train_stage(name, images, out, minutes, meters, args) -> dict:

@@ -15,10 +15,10 @@ import torch.nn.functional as F
 from .data import ModelError, DataError, atomic_write
 
 # %% auto #0
-__all__ = ['SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'GANConfig', 'gan_preset', 'blur_kernel', 'FullyConnected', 'MappingNetwork',
-           'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'SynthesisNetwork', 'Generator', 'EqConv', 'DiscriminatorBlock',
-           'minibatch_std', 'Discriminator', 'save_generator', 'load_generator', 'cmd_generate', 'tune_glibc_malloc',
-           'compile_module']
+__all__ = ['SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset', 'blur_kernel',
+           'FullyConnected', 'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'SynthesisNetwork',
+           'Generator', 'EqConv', 'DiscriminatorBlock', 'minibatch_std', 'Discriminator', 'save_generator',
+           'bundled_generator_path', 'load_generator', 'cmd_generate', 'tune_glibc_malloc', 'compile_module']
 
 # %% ../nbs/03_stylegan.ipynb #1ddc46fa
 def _is_pow2(n): return isinstance(n, int) and n >= 4 and (n & (n - 1)) == 0
@@ -37,21 +37,27 @@ class GANConfig:
     preset: str = ''              # name of the preset this came from ('' = custom)
     mbstd_channels: int = 1       # feature groups of the minibatch-stddev layer
     conv_clamp: float | None = None  # clamp conv outputs to ±conv_clamp (stabilises reduced precision); None = off
+    d_channels: dict = field(default_factory=dict)  # discriminator width per resolution; empty: the same as `channels`
 
     def __post_init__(self):
-        self.channels = {int(k): int(v) for k, v in dict(self.channels).items()}
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
             raise ModelError(f"GANConfig.res={self.res!r}: must be a power of two between 8 and 1024 (e.g. 64)")
         if self.img_channels < 1: raise ModelError(f"GANConfig.img_channels={self.img_channels}: use 1 (grayscale) or 3 (RGB)")
         need = [2 ** i for i in range(2, int(math.log2(self.res)) + 1)]
-        if not self.channels: self.channels = {r: min(256, 8192 // r) for r in need}  # = reference64 at 64 px
-        missing = [r for r in need if r not in self.channels or self.channels[r] < 1]
-        if missing: raise ModelError(f"GANConfig.channels has no positive width for resolutions {missing}; "
-                                     f"give one per resolution 4..{self.res}, e.g. {{4: 256, 8: 256, ...}}")
-        self.channels = {r: self.channels[r] for r in need}
-        if self.mbstd_group < 1 or self.mbstd_channels < 1 or self.channels[4] % self.mbstd_channels:
+        self.channels = self._widths('channels', self.channels or {r: min(256, 8192 // r) for r in need}, need)  # = reference64
+        self.d_channels = self._widths('d_channels', self.d_channels or self.channels, need)
+        if self.mbstd_group < 1 or self.mbstd_channels < 1 or self.d_channels[4] % self.mbstd_channels:
             raise ModelError(f"GANConfig: mbstd_group={self.mbstd_group} must be ≥ 1 and mbstd_channels={self.mbstd_channels} "
-                             f"must divide the 4×4 width {self.channels[4]}")
+                             f"must divide the discriminator's 4×4 width {self.d_channels[4]}")
+
+    @staticmethod
+    def _widths(name, widths, need) -> dict:
+        "{resolution: width} with int keys (JSON gives strings), one positive width per resolution in `need`"
+        widths = {int(k): int(v) for k, v in dict(widths).items()}
+        missing = [r for r in need if widths.get(r, 0) < 1]
+        if missing: raise ModelError(f"GANConfig.{name} has no positive width for resolutions {missing}; "
+                                     f"give one per resolution 4..{need[-1]}, e.g. {{4: 256, 8: 256, ...}}")
+        return {r: widths[r] for r in need}
 
     @property
     def num_ws(self) -> int: return 2 * int(math.log2(self.res)) - 2
@@ -366,7 +372,7 @@ class Discriminator(nn.Module):
     def __init__(self, cfg: GANConfig, channels_last: bool | None = None, bf16: bool = False):
         super().__init__()
         self.cfg, self.channels_last, self.bf16 = cfg, channels_last, bf16
-        ch = cfg.channels
+        ch = cfg.d_channels
         ress = [2 ** i for i in range(int(math.log2(cfg.res)), 2, -1)]   # res, res/2, ..., 8
         self.fromrgb = EqConv(cfg.img_channels, ch[cfg.res], 1, conv_clamp=cfg.conv_clamp)
         self.blocks = nn.ModuleList(DiscriminatorBlock(ch[r], ch[r // 2], in_gain=SQRT2 if r == cfg.res else 1.0,
@@ -412,12 +418,27 @@ def save_generator(G: Generator, # generator to save (a torch.compile / DDP wrap
     atomic_write(path / 'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
     return path
 
-def load_generator(path,                      # folder written by `save_generator` (or a GAN training run)
+BUNDLED_GENERATORS = {'histology64': 'synthetic H&E tiles (`synth_histology`), 64 px RGB',
+                      'ihc64': "tiles of scikit-image's immunohistochemistry image, 64 px RGB"}
+
+def bundled_generator_path(name: str) -> Path:
+    "Folder of the generator `name` shipped inside the package (see `BUNDLED_GENERATORS`)"
+    if name not in BUNDLED_GENERATORS:
+        raise ModelError(f"no bundled generator {name!r}; the package ships {sorted(BUNDLED_GENERATORS)}")
+    from importlib.resources import files   # the installed package's folder (works in notebooks, unlike __file__)
+    return Path(str(files('latent_explain'))) / 'bundled' / name
+
+def _generator_folder(path) -> Path:
+    "`path` itself, or the bundled generator of that name when no such folder exists (a local folder wins)"
+    p = Path(path)
+    return bundled_generator_path(str(path)) if not p.exists() and str(path) in BUNDLED_GENERATORS else p
+
+def load_generator(path,                      # folder written by `save_generator` (or a GAN training run), or a bundled name
                    device: str | torch.device = 'cpu', # where to put the generator
                   ) -> Generator:
-    "Load a generator folder; raises `ModelError` naming the file and the fix"
+    "Load a generator folder (or one of `BUNDLED_GENERATORS` by name); raises `ModelError` naming the file and the fix"
     from safetensors.torch import load_file
-    path = Path(path)
+    path = _generator_folder(path)
     cfg_file, w_file = path / 'config.json', path / 'generator.safetensors'
     for f in (cfg_file, w_file):
         if not f.is_file():
@@ -440,7 +461,7 @@ def load_generator(path,                      # folder written by `save_generato
     return G.to(device).eval().requires_grad_(False)
 
 # %% ../nbs/03_stylegan.ipynb #457afeb7
-def cmd_generate(gan: str,                # generator folder (config.json + generator.safetensors)
+def cmd_generate(gan: str,                # generator folder (config.json + generator.safetensors) or a bundled name
                  n: int = 16,             # number of samples in the grid
                  seed: int = 0,           # seed of the latents (same seed, same grid)
                  out: str = 'grid.png',   # PNG file to write

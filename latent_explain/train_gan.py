@@ -27,7 +27,7 @@ __all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'Trai
            'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'realism', 'dist_setup', 'all_reduce_sum_',
            'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config',
            'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid', 'generate',
-           'image_paths', 'read_image_folder', 'train_gan', 'compare_augmentations', 'cmd_train_gan']
+           'image_paths', 'read_image_folder', 'train_gan', 'score_generator', 'compare_augmentations', 'cmd_train_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -57,7 +57,7 @@ class TrainOptions:
     ada_interval: int = 4        # adjust p every this many steps
     ada_kimg: float = 500.0      # p can move from 0 to 1 in this many kimg
     snap_kimg: float = 10.0      # checkpoint + sample grid + realism every this many kimg
-    realism_n: int = 256         # images per side for the realism snapshot (0: off)
+    realism_n: int = 1000        # images per side for the realism snapshot (fewer if the data are smaller; 0: off)
     grid_n: int = 16             # images in the sample grid (fixed seeds, G_ema)
     max_nan_rollbacks: int = 10  # give up after this many non-finite losses
 
@@ -176,8 +176,10 @@ def ema_beta(batch: int, cur_nimg: int, ema_kimg: float, rampup: float = 0.05) -
 @torch.no_grad()
 def update_ema(G_ema: nn.Module, G: nn.Module, beta: float):
     "G_ema ← β·G_ema + (1-β)·G for parameters; buffers (w_avg, constant noise) are copied"
-    for pe, p in zip(G_ema.parameters(), G.parameters()): pe.copy_(p.lerp(pe, beta))
-    for be, b in zip(G_ema.buffers(), G.buffers()): be.copy_(b)
+    # one multi-tensor kernel per list instead of ~2 launches per parameter: on a GPU at batch 64 a step is short
+    # enough that per-tensor launches show
+    torch._foreach_lerp_(list(G_ema.parameters()), list(G.parameters()), 1.0 - beta)
+    if bufs := list(G_ema.buffers()): torch._foreach_copy_(bufs, list(G.buffers()))   # (the list must not be empty)
 
 # %% ../nbs/04_train_gan.ipynb #42a579ec
 def as_float_images(x) -> torch.Tensor:
@@ -750,18 +752,34 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
     return tr.fit(opts.kimg, progress=progress, minutes=minutes)
 
 # %% ../nbs/04_train_gan.ipynb #de4f627d
+def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or `load_generator(folder)`)
+                    real,                  # real images: uint8 N×H×W×C, float tensor N×C×H×W in [-1,1], or an ImageSet
+                    meters: dict | None = None,  # name -> meter callable, scored as Wasserstein distances
+                    n: int = 1000,         # images a side (fewer when `real` is small: floor needs 2n real images)
+                    seed: int = 0,         # picks the real images, the latents and the C2ST split
+                    floor: bool = True,    # also score two disjoint halves of `real` against each other
+                    device=None) -> dict:
+    "{'n', 'c2st', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
+    data = _to_uint8_nchw(real)
+    n = min(n, len(data) // 2 if floor else len(data))
+    if n < 8: raise DataError(f"score_generator: {len(data)} real images are too few; give at least {16 if floor else 8}")
+    idx = torch.from_numpy(np.random.default_rng(seed).permutation(len(data))[:2 * n])
+    r1, r2 = as_float_images(data[idx[:n]]), as_float_images(data[idx[n:]])
+    fake = generate(G, n, seed=seed + 1, noise_mode='random')
+    out = {'n': n, **realism(r1, fake, meters, seed=seed, device=device)}
+    if floor: out.update({f'floor_{k}': v for k, v in realism(r1, r2, meters, seed=seed, device=device).items()})
+    return out
+
 def compare_augmentations(images, kimg: float = 50.0, augs=('ada', 'diffaug'), cfg=None, meters: dict | None = None,
                           n_eval: int = 500, seed: int = 0, progress: bool = True, **kwargs):
-    "DataFrame: one row per augmentation with realism (c2st, meter distances) and time after `kimg`"
+    "DataFrame: one row per augmentation with realism (`score_generator` without floor) and time after `kimg`"
     import pandas as pd
     rows, data = [], _to_uint8_nchw(images)
     for a in augs:
         t = time.time()
         tr = train_gan(data, cfg=cfg, kimg=kimg, aug=a, seed=seed, progress=progress, realism_n=0, **kwargs)
-        n = min(n_eval, len(data)); idx = np.random.default_rng(seed).permutation(len(data))[:n]
-        fake = generate(tr.G_ema, n, seed=seed + 1, noise_mode='random')
-        rows.append({'aug': a, 'kimg': tr.state['kimg'], 'minutes': (time.time() - t) / 60,
-                     'augment_p': tr.state['augment_p'], **realism(as_float_images(data[torch.from_numpy(idx)]), fake, meters, seed=seed)})
+        rows.append({'aug': a, 'kimg': tr.state['kimg'], 'minutes': (time.time() - t) / 60, 'augment_p': tr.state['augment_p'],
+                     **score_generator(tr.G_ema, data, meters, n=n_eval, seed=seed, floor=False)})
     return pd.DataFrame(rows)
 
 # %% ../nbs/04_train_gan.ipynb #112e5b38

@@ -137,6 +137,20 @@ def test_discriminator_and_mbstd():
     assert torch.allclose(s[0], ref, atol=1e-5)
 
 
+def test_discriminator_widths_apart_from_generator(tmp_path):
+    "d_channels sets D's widths only; G, its saved folder and old configs without the key are unaffected"
+    base = gan_preset('tiny')
+    cfg = GANConfig.from_dict({**base.to_dict(), 'd_channels': {4: 16, 8: 8, 16: 4}})
+    D, G = Discriminator(cfg), Generator(cfg)
+    assert D.fromrgb.weight.shape[0] == 4 and D.conv.weight.shape[0] == 16 and D(torch.randn(4, 3, 16, 16)).shape == (4, 1)
+    assert [p.shape for p in G.parameters()] == [p.shape for p in Generator(base).parameters()]
+    G2 = load_generator(save_generator(G, tmp_path / 'g'))
+    assert G2.cfg.d_channels == {4: 16, 8: 8, 16: 4}
+    old = {k: v for k, v in base.to_dict().items() if k != 'd_channels'}     # a config.json from before the field
+    assert GANConfig.from_dict(old).d_channels == base.channels
+    with pytest.raises(ModelError, match='divide'): GANConfig.from_dict({**old, 'd_channels': {4: 6, 8: 8, 16: 4}, 'mbstd_channels': 4})
+
+
 def test_gradients_reach_every_parameter():
     G, D = make_G(train_noise=False), Discriminator(gan_preset('tiny'))
     z = torch.randn(4, G.z_dim)
