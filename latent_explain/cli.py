@@ -15,7 +15,7 @@ from .data import (LatentExplainError, DataError, synth_histology, synth_knee, i
                                  write_image_folder, contact_sheet)
 from .classifier import cmd_train_classifier, cmd_predict
 from .stylegan import cmd_generate
-from .train_gan import cmd_train_gan
+from .train_gan import cmd_train_gan, cmd_score_gan
 
 # %% auto #0
 __all__ = ['DATASETS', 'COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'main']
@@ -59,7 +59,7 @@ def cmd_data(
 
 # %% ../nbs/10_cli.ipynb #e4242340
 COMMANDS = {'data': cmd_data, 'train-classifier': cmd_train_classifier, 'predict': cmd_predict,
-            'train-gan': cmd_train_gan, 'generate': cmd_generate}
+            'train-gan': cmd_train_gan, 'generate': cmd_generate, 'score-gan': cmd_score_gan}
 POSITIONAL = {'data': ['name']}  # parameters given without --
 
 def _summary(f): return (inspect.getdoc(f) or '').splitlines()[0]

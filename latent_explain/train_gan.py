@@ -27,7 +27,8 @@ __all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'Trai
            'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'realism', 'dist_setup', 'all_reduce_sum_',
            'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config',
            'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid', 'generate',
-           'image_paths', 'read_image_folder', 'train_gan', 'score_generator', 'compare_augmentations', 'cmd_train_gan']
+           'image_paths', 'read_image_folder', 'train_gan', 'score_generator', 'compare_augmentations', 'cmd_train_gan',
+           'cmd_score_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -815,3 +816,22 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     print(f"trained to {tr.state['kimg']:.3f} kimg -> {out} (augment p {tr.state['augment_p']:.3f}"
           + (f", c2st {last['c2st']:.3f}" if 'c2st' in last else '') + ')')
     return Path(out)
+
+# %% ../nbs/04_train_gan.ipynb #3fb32aec
+def cmd_score_gan(gan: str,              # generator folder (or a bundled name, e.g. histology64)
+                  data: str,             # real images: class sub-folders, labels.csv, or just images (labels ignored)
+                  n: int = 1000,         # images a side (fewer when the folder is small: the floor needs 2n)
+                  meters: str = '',      # comma-separated meters, e.g. nuclei_count,hematoxylin_fraction
+                  seed: int = 0,         # picks the real images, the latents and the C2ST split
+                  floor: bool = True,    # also score two halves of the real images (--no-floor skips it)
+                  threads: int = 0):     # CPU threads for torch; 0: torch's default
+    "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
+    from latent_explain.meters import METERS
+    unknown = [m for m in meters.split(',') if m and m not in METERS]
+    if unknown: raise DataError(f"--meters {meters}: unknown {unknown}; choose from {', '.join(METERS)}")
+    if threads > 0: torch.set_num_threads(threads)
+    G = load_generator(gan)
+    real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res)
+    r = score_generator(G, real, {m: METERS[m] for m in meters.split(',') if m}, n=n, seed=seed, floor=floor)
+    print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))
+    return r

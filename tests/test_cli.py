@@ -13,7 +13,7 @@ def run(*args, cwd=None):
 def test_help_lists_every_command():
     r = run('--help')
     assert r.returncode == 0
-    for cmd in ('data', 'train-classifier', 'predict', 'train-gan', 'generate'): assert f'\n  {cmd}' in r.stdout
+    for cmd in ('data', 'train-classifier', 'predict', 'train-gan', 'generate', 'score-gan'): assert f'\n  {cmd}' in r.stdout
     r = run('data', '--help')
     assert r.returncode == 0 and '--marker-bias' in r.stdout and '--seed' in r.stdout
 
@@ -47,3 +47,17 @@ def test_bad_input_exits_2_with_message(tmp_path):
     r = run('data', 'ihc', '--out', tmp_path/'mine')
     assert r.returncode == 2 and 'mine' in r.stderr
     assert (tmp_path/'mine'/'notes.txt').read_text() == 'keep'
+
+def test_score_gan_bundled_generator(tmp_path):
+    "score-gan on a bundled generator by name: one JSON line, the floor below the generator's C2ST; bad input exits 2"
+    import json
+    assert run('data', 'synth-histology', '--n', 96, '--seed', 5, '--out', tmp_path/'h', '--no-sheet').returncode == 0
+    r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--n', 48, '--meters', 'nuclei_count',
+            '--threads', 1, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out['gan'] == 'histology64' and out['n'] == 48
+    assert {'c2st', 'w1_nuclei_count', 'floor_c2st', 'floor_w1_nuclei_count'} <= set(out)
+    assert 0 <= out['floor_c2st'] <= 1 and out['w1_nuclei_count'] > out['floor_w1_nuclei_count']
+    r = run('score-gan', '--gan', tmp_path/'nothing', '--data', tmp_path/'h', cwd=tmp_path)
+    assert r.returncode == 2 and 'nothing' in r.stderr and 'config.json not found' in r.stderr
