@@ -24,11 +24,11 @@ from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_gen
 # %% auto #0
 __all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'resolve_options', 'subseed',
            'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment', 'ada_adjust', 'ema_beta',
-           'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'realism', 'dist_setup', 'all_reduce_sum_',
-           'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config',
-           'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid', 'generate',
-           'image_paths', 'read_image_folder', 'train_gan', 'score_generator', 'compare_augmentations', 'cmd_train_gan',
-           'cmd_score_gan']
+           'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'realism', 'dist_setup',
+           'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files',
+           'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid',
+           'generate', 'image_paths', 'read_image_folder', 'train_gan', 'score_generator', 'compare_augmentations',
+           'cmd_train_gan', 'cmd_score_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -231,9 +231,14 @@ def meter_distance(real, fake, meter) -> float:
     b = np.asarray(meter(as_float_images(fake)), dtype=float).ravel()
     return float(wasserstein_distance(a[np.isfinite(a)], b[np.isfinite(b)]))
 
+def spread_ratio(real, fake) -> float:
+    "Per-pixel standard deviation across the generated images over that across the real ones (1: as varied; → 0: collapse)"
+    r, f = as_float_images(real), as_float_images(fake)
+    return float(f.std(0).mean() / r.std(0).mean().clamp_min(1e-8))
+
 def realism(real, fake, meters: dict | None = None, seed: int = 0, **c2st_kw) -> dict:
-    "{'c2st': accuracy, 'w1_<name>': meter distance for each of `meters`}"
-    out = {'c2st': c2st(real, fake, seed=seed, **c2st_kw)}
+    "{'c2st': accuracy, 'spread': `spread_ratio`, 'w1_<name>': meter distance for each of `meters`}"
+    out = {'c2st': c2st(real, fake, seed=seed, **c2st_kw), 'spread': spread_ratio(real, fake)}
     for name, m in (meters or {}).items(): out[f'w1_{name}'] = meter_distance(real, fake, m)
     return out
 
