@@ -765,7 +765,7 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
                     seed: int = 0,         # picks the real images, the latents and the C2ST split
                     floor: bool = True,    # also score two disjoint halves of `real` against each other
                     device=None) -> dict:
-    "{'n', 'c2st', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
+    "{'n', 'c2st', 'spread', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
     data = _to_uint8_nchw(real)
     n = min(n, len(data) // 2 if floor else len(data))
     if n < 8: raise DataError(f"score_generator: {len(data)} real images are too few; give at least {16 if floor else 8}")
