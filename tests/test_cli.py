@@ -49,7 +49,7 @@ def test_bad_input_exits_2_with_message(tmp_path):
     assert (tmp_path/'mine'/'notes.txt').read_text() == 'keep'
 
 def test_score_gan_bundled_generator(tmp_path):
-    "score-gan on a bundled generator by name: one JSON line, the floor below the generator's C2ST; bad input exits 2"
+    "score-gan on a bundled generator by name: one JSON line with the floor beside each score; bad input exits 2"
     import json
     assert run('data', 'synth-histology', '--n', 96, '--seed', 5, '--out', tmp_path/'h', '--no-sheet').returncode == 0
     r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--n', 48, '--meters', 'nuclei_count',
@@ -57,7 +57,9 @@ def test_score_gan_bundled_generator(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out['gan'] == 'histology64' and out['n'] == 48
-    assert {'c2st', 'w1_nuclei_count', 'floor_c2st', 'floor_w1_nuclei_count'} <= set(out)
-    assert 0 <= out['floor_c2st'] <= 1 and out['w1_nuclei_count'] > out['floor_w1_nuclei_count']
+    assert {'c2st', 'spread', 'w1_nuclei_count', 'floor_c2st', 'floor_spread', 'floor_w1_nuclei_count'} <= set(out)
+    assert out['w1_nuclei_count'] > out['floor_w1_nuclei_count']   # the generator is further from real than real is
+    r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--meters', 'nuclei', cwd=tmp_path)
+    assert r.returncode == 2 and 'nuclei_count' in r.stderr       # an unknown meter names the valid ones
     r = run('score-gan', '--gan', tmp_path/'nothing', '--data', tmp_path/'h', cwd=tmp_path)
     assert r.returncode == 2 and 'nothing' in r.stderr and 'config.json not found' in r.stderr
