@@ -6,7 +6,7 @@ Docs: https://latent-explain.github.io/latent_explain/train_gan.html.md"""
 
 # %% ../nbs/04_train_gan.ipynb #6878db5d
 from __future__ import annotations
-import copy, json, math, os, random, shutil, tempfile, time, warnings
+import copy, json, math, os, random, shutil, signal, tempfile, threading, time, warnings
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -27,8 +27,8 @@ __all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'Trai
            'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'realism', 'dist_setup',
            'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files',
            'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid',
-           'generate', 'score_generator', 'image_paths', 'read_image_folder', 'train_gan', 'compare_augmentations',
-           'cmd_train_gan', 'cmd_score_gan']
+           'generate', 'score_generator', 'StopRequest', 'image_paths', 'read_image_folder', 'train_gan',
+           'compare_augmentations', 'cmd_train_gan', 'cmd_score_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -619,8 +619,7 @@ def generate(G: nn.Module, n: int, seed: int = 0, batch: int = 64, noise_mode: s
     z = torch.randn(n, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
     with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
         torch.manual_seed(seed)
-        # clamped as every saved image is (NVlabs' metrics quantise to uint8 the same way): realism scores judge
-        # the images a user sees, not overshoots that no PNG can hold
+        # clamped as every saved image is: realism scores judge the images a user sees, not overshoots no PNG can hold
         return torch.cat([G(zb.to(dev), noise_mode=noise_mode).clamp(-1, 1).cpu() for zb in z.split(batch)])
 
 def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or `load_generator(folder)`)
@@ -636,21 +635,22 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
     if n < 8: raise DataError(f"score_generator: {len(data)} real images are too few; give at least {16 if floor else 8}")
     idx = torch.from_numpy(np.random.default_rng(seed).permutation(len(data))[:2 * n])
     r1, r2 = as_float_images(data[idx[:n]]), as_float_images(data[idx[n:]])
-    fake = generate(G, n, seed=seed + 1, noise_mode='random')
+    # judged as saved, in uint8 like the real images (NVlabs' metrics quantise their fakes the same way)
+    fake = as_float_images(from_generator_range(generate(G, n, seed=seed + 1, noise_mode='random')))
     out = {'n': n, **realism(r1, fake, meters, seed=seed, device=device)}
     if floor: out.update({f'floor_{k}': v for k, v in realism(r1, r2, meters, seed=seed, device=device).items()})
     return out
 
 @patch
-def snapshot(self: GANTrainer):
-    "Append a history row (losses, p, speed, realism) and write the sample grid (rank 0)"
+def snapshot(self: GANTrainer, realism: bool = True):
+    "Append a history row (losses, p, speed, realism unless `realism=False`) and write the sample grid (rank 0)"
     s, o = self.state, self.opts
     now = time.time(); dn = s['cur_nimg'] - self._snap_nimg
     row = {'kimg': s['kimg'], 'step': s['step'], 'augment_p': s['augment_p'],
            'sec_per_kimg': (now - self._snap_t) / (dn / 1000) if dn else None,
            **{k: v[0] / max(v[1], 1) for k, v in self._meter.items()}}
     if self.rank == 0:
-        if min(o.realism_n, len(self.data)) >= 8:    # c2st needs a few images on each side
+        if realism and min(o.realism_n, len(self.data)) >= 8:    # c2st needs a few images on each side
             row.update(score_generator(self.G_ema, self.data, self.meters, n=o.realism_n, seed=o.seed, floor=False,
                                        device=self.device))
         if self.out is not None and o.grid_n > 0:
@@ -661,6 +661,35 @@ def snapshot(self: GANTrainer):
     self._meter, self._snap_t, self._snap_nimg = {}, time.time(), s['cur_nimg']
 
 # %% ../nbs/04_train_gan.ipynb #4c653ecd
+class StopRequest:
+    "Context manager: SIGINT/SIGTERM set `.name` (stop at the next step boundary); the same signal again acts as usual"
+    signals = ('SIGINT', 'SIGTERM')
+    def __init__(self): self.name, self._old = None, {}
+    def _handle(self, signum, frame):
+        name = signal.Signals(signum).name
+        self.name = self.name or name
+        # only this signal gets its usual handler back (a second Ctrl-C raises KeyboardInterrupt at once): torchrun
+        # answers a Ctrl-C with SIGTERM to its workers, which must not cut short the checkpoint the SIGINT asked for
+        self.restore(name)
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():   # Python allows handlers only there
+            for n in self.signals: self._old[n] = signal.signal(getattr(signal, n), self._handle)
+        return self
+    def restore(self, *names):
+        "Put back the handlers that were in place before, for `names` (default: every signal still caught)"
+        for n in names or list(self._old):
+            if n in self._old:
+                h = self._old.pop(n)
+                signal.signal(getattr(signal, n), signal.SIG_DFL if h is None else h)
+    def __exit__(self, *exc): self.restore()
+
+# %% ../nbs/04_train_gan.ipynb #927699f4
+@patch
+def _stop_agreed(self: GANTrainer, stop: StopRequest) -> bool:
+    "Whether any rank was asked to stop (every rank gets the same answer)"
+    if self.world == 1: return stop.name is not None
+    return bool(all_reduce_sum_(torch.tensor([float(stop.name is not None)], device=self.device)).item() > 0)
+
 @patch
 def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True, minutes: float | None = None):
     "Train until `kimg` (default `opts.kimg`) thousand real images have been shown to D, or for `minutes` at most"
@@ -672,20 +701,27 @@ def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True, minu
     pb = progress_bar(range(max(target - start, 0) // o.batch), leave=False) \
         if progress and not IN_TEST and self.rank == 0 else None
     if pb is not None: pb.update(0)
-    while s['cur_nimg'] < target and time.time() < deadline:
-        try: self.train_step()
-        except NonFiniteLoss as e:
-            self.rollback(str(e)); continue
-        if pb is not None:
-            pb.update(min(max(s['cur_nimg'] - start, 0) // o.batch, pb.total))
-            m = {k: v[0] / max(v[1], 1) for k, v in self._meter.items()}
-            pb.comment = (f"kimg {s['kimg']:.2f}  G {m.get('loss_G', float('nan')):.3f}  "
-                          f"D {m.get('loss_D', float('nan')):.3f}  p {s['augment_p']:.3f}")
-        if s['cur_nimg'] // snap > (s['cur_nimg'] - o.batch) // snap and s['cur_nimg'] < target:
-            self.snapshot(); self.save()
-    if pb is not None: pb.on_iter_end()
-    if not s['history'] or s['history'][-1]['step'] != s['step']: self.snapshot()
-    self.save()
+    self.interrupted = None
+    with StopRequest() as stop:
+        while s['cur_nimg'] < target and time.time() < deadline:
+            try: self.train_step()
+            except NonFiniteLoss as e:
+                self.rollback(str(e)); continue
+            if pb is not None:
+                pb.update(min(max(s['cur_nimg'] - start, 0) // o.batch, pb.total))
+                m = {k: v[0] / max(v[1], 1) for k, v in self._meter.items()}
+                pb.comment = (f"kimg {s['kimg']:.2f}  G {m.get('loss_G', float('nan')):.3f}  "
+                              f"D {m.get('loss_D', float('nan')):.3f}  p {s['augment_p']:.3f}")
+            if self._stop_agreed(stop):
+                self.interrupted = stop.name or 'another rank'; break
+            if s['cur_nimg'] // snap > (s['cur_nimg'] - o.batch) // snap and s['cur_nimg'] < target:
+                self.snapshot(); self.save()
+        if pb is not None: pb.on_iter_end()
+        if not s['history'] or s['history'][-1]['step'] != s['step']: self.snapshot(realism=not self.interrupted)
+        self.save()
+    if self.interrupted and self.rank == 0:
+        warnings.warn(f"{self.interrupted}: stopped at kimg {s['kimg']:.3f} with a checkpoint"
+                      + (f" in {self.out}; resume=True (CLI: --resume) continues it" if self.out is not None else ''))
     return self
 
 # %% ../nbs/04_train_gan.ipynb #a734fbfa
@@ -823,6 +859,8 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     last = tr.state['history'][-1] if tr.state['history'] else {}
     print(f"trained to {tr.state['kimg']:.3f} kimg -> {out} (augment p {tr.state['augment_p']:.3f}"
           + (f", c2st {last['c2st']:.3f}" if 'c2st' in last else '') + ')')
+    if tr.interrupted in StopRequest.signals:   # shells and schedulers read 128 + signal number as "killed by it"
+        raise SystemExit(128 + getattr(signal, tr.interrupted))
     return Path(out)
 
 # %% ../nbs/04_train_gan.ipynb #3fb32aec

@@ -94,3 +94,34 @@ def test_cli_sigkill_and_resume(tmp_path):
     assert _check_committed(out, kimg) == 0.12
     assert not list(out.rglob('.tmp*')), f'seed {seed}: temporary files left: {list(out.rglob(".tmp*"))}'
     assert (out / 'generator.safetensors').stat().st_size > 0
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
+def test_cli_signal_stops_with_checkpoint(tmp_path, sig):
+    "SIGTERM (a scheduler) or SIGINT (Ctrl-C) mid-run: a checkpoint at the current step, exit 128+signal, resumable"
+    from PIL import Image
+    data, out = tmp_path / 'imgs', tmp_path / 'gan'
+    data.mkdir()
+    for i, a in enumerate(np.random.default_rng(1).integers(0, 256, (24, 16, 16, 3), dtype=np.uint8)):
+        Image.fromarray(a).save(data / f'{i:02d}.png')
+    exe = Path(sys.executable).with_name('latent-explain')
+    base = [str(exe), 'train-gan', '--data', str(data), '--res', '16', '--preset', 'tiny', '--batch', '4',
+            '--snap-kimg', '100', '--out', str(out), '--threads', '1']   # no snapshot before the signal: step 0 only
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
+    p = subprocess.Popen(base + ['--kimg', '100'], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state, t0 = out / 'training_state.json', time.time()
+    while not state.exists() and p.poll() is None and time.time() - t0 < 120: time.sleep(0.02)
+    time.sleep(2.0)   # some steps (each a few ms at this size)
+    assert p.poll() is None, p.communicate()
+    p.send_signal(sig)
+    stdout, stderr = p.communicate(timeout=120)
+    assert p.returncode == 128 + sig, (p.returncode, stdout[-1000:], stderr[-2000:])
+    st = json.loads(state.read_text())
+    assert st['step'] > 0, 'the checkpoint is still the one from step 0: the signal lost the work since'
+    assert f"{sig.name}: stopped at kimg {st['kimg']:.3f}" in stderr and '--resume' in stderr, stderr[-2000:]
+    assert f"trained to {st['kimg']:.3f} kimg" in stdout
+    assert 'c2st' not in st['history'][-1] and st['history'][-1]['step'] == st['step']
+    assert not list(out.rglob('.tmp*')) and len(list(out.glob('ckpt-*'))) == 1
+    target = round(st['kimg'] + 0.008, 3)   # two more steps of 4 images
+    r = subprocess.run(base + ['--resume', '--kimg', str(target)], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(state.read_text())['step'] == st['step'] + 2

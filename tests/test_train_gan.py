@@ -1,12 +1,13 @@
 "StyleGAN2 training: exact resume, NaN roll-back, GAN folder layout, augmentation, realism, the command."
-import os, json
+import os, json, signal, warnings
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 from pathlib import Path
 import numpy as np, torch, pytest
 from latent_explain.data import DataError
 from latent_explain.stylegan import gan_preset, load_generator
 from latent_explain.train_gan import (train_gan, GANTrainer, TrainOptions, ada_augment, diff_augment, translate, c2st,
-                                      meter_distance, ada_adjust, ema_beta, read_state, cmd_train_gan, sample_indices)
+                                      meter_distance, ada_adjust, ema_beta, read_state, cmd_train_gan, sample_indices,
+                                      StopRequest)
 
 IMGS = np.random.default_rng(0).integers(0, 256, (40, 16, 16, 3), dtype=np.uint8)
 # short intervals so that every phase (G reg, D reg) and the ADA controller act within a few steps
@@ -148,3 +149,29 @@ def test_tiny_preset_200_steps(channels):
     assert raw.shape == (8, channels, 16, 16) and torch.isfinite(raw).all()
     img = generate(tr.G_ema, 8, seed=0)
     assert img.shape == (8, channels, 16, 16) and img.min() >= -1 and img.max() <= 1 and img.std() > 0.01
+
+def test_stop_request_catches_each_signal_once():
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with StopRequest() as stop:
+        signal.raise_signal(signal.SIGINT)            # caught: no KeyboardInterrupt, just the flag
+        assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGINT) == before[0]   # a second Ctrl-C interrupts
+        signal.raise_signal(signal.SIGTERM)           # torchrun's SIGTERM after a Ctrl-C: absorbed once
+        assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGTERM) == before[1]
+        with pytest.raises(KeyboardInterrupt): signal.raise_signal(signal.SIGINT)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+def test_ctrl_c_stops_fit_with_checkpoint(tmp_path):
+    "SIGINT during step 5: fit stops after it, checkpoints step 5 (not the last snapshot), and a resume goes on"
+    tr = train_gan(IMGS, out=tmp_path, kimg=0, **{**FAST, 'snap_kimg': 100})
+    step = tr.train_step
+    def step_then_ctrl_c():
+        step()
+        if tr.state['step'] == 5: signal.raise_signal(signal.SIGINT)
+    tr.train_step = step_then_ctrl_c
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always'); tr.fit(kimg=1, progress=False)
+    assert tr.interrupted == 'SIGINT' and tr.state['step'] == 5
+    st = read_state(tmp_path)
+    assert st['step'] == 5 and st['history'][-1]['step'] == 5 and 'loss_G' in st['history'][-1]
+    assert any('SIGINT: stopped at kimg 0.020' in str(w.message) and 'resume=True' in str(w.message) for w in caught)
+    assert train_gan(IMGS, out=tmp_path, resume=True, kimg=0.028, progress=False).state['step'] == 7
