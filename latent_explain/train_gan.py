@@ -668,8 +668,8 @@ class StopRequest:
     def _handle(self, signum, frame):
         name = signal.Signals(signum).name
         self.name = self.name or name
-        # only this signal gets its usual handler back (a second Ctrl-C raises KeyboardInterrupt at once): torchrun
-        # answers a Ctrl-C with SIGTERM to its workers, which must not cut short the checkpoint the SIGINT asked for
+        # only this signal gets its usual handler back: a second Ctrl-C raises KeyboardInterrupt at once, while a
+        # scheduler's SIGTERM that follows a Ctrl-C (or the reverse) does not cut short the checkpoint being written
         self.restore(name)
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():   # Python allows handlers only there

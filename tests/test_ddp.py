@@ -44,3 +44,44 @@ def test_ddp_matches_single_process(tmp_path):
     ga, gb = (load_file(tmp_path / f'gan{w}' / 'generator.safetensors') for w in (1, 2))
     for k in ga: torch.testing.assert_close(ga[k], gb[k], rtol=0, atol=1e-6, msg=k)
     assert not list((tmp_path / 'gan2').rglob('.tmp*'))
+
+STOPPED = textwrap.dedent('''
+    import os, sys, time, torch, numpy as np
+    torch.set_num_threads(1)
+    from pathlib import Path
+    from latent_explain.train_gan import train_gan, GANTrainer
+    step = GANTrainer.train_step
+    def slow_step(self): step(self); time.sleep(0.2)   # longer steps: the signal comes mid-step, as in real runs
+    GANTrainer.train_step = slow_step
+    Path(sys.argv[1]).mkdir(exist_ok=True)
+    (Path(sys.argv[1]) / f'pid{os.environ["RANK"]}').write_text(str(os.getpid()))
+    imgs = np.random.default_rng(0).integers(0, 256, (24, 16, 16, 3), dtype=np.uint8)
+    tr = train_gan(imgs, out=f'{sys.argv[1]}/gan', cfg='tiny', kimg=100, batch=4, batch_gpu=2, snap_kimg=100,
+                   realism_n=0, grid_n=2, progress=False)
+    print(f'rank {tr.rank} stopped by {tr.interrupted} at step {tr.state["step"]}', flush=True)
+''')
+
+def test_ddp_sigterm_to_one_rank_stops_all_at_one_step(tmp_path):
+    "A signal that reaches one rank only (e.g. a node's pre-emption): every rank stops after the same step, no hang"
+    import json, re, signal, time
+    (tmp_path / 'worker.py').write_text(STOPPED)
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MASTER_ADDR': '127.0.0.1', 'GLOO_SOCKET_IFNAME': 'lo'}
+    ddp = subprocess.Popen([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr',
+                            '127.0.0.1', '--master_port', str(_free_port()), str(tmp_path / 'worker.py'), str(tmp_path)],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    state, t0 = tmp_path / 'gan' / 'training_state.json', time.time()
+    while not (state.exists() and (tmp_path / 'pid1').exists()) and ddp.poll() is None and time.time() - t0 < 120:
+        time.sleep(0.05)
+    time.sleep(2)
+    assert ddp.poll() is None, ddp.communicate()[0][-3000:]
+    os.kill(int((tmp_path / 'pid1').read_text()), signal.SIGTERM)
+    try: out, _ = ddp.communicate(timeout=120)   # a rank that went on alone would wait in its next all-reduce for ever
+    except subprocess.TimeoutExpired:
+        ddp.terminate(); ddp.wait(60)   # torchrun passes it on and SIGKILLs workers that are still there after 30 s
+        raise
+    stops = {r: (why, int(n)) for r, why, n in re.findall(r'rank (\d) stopped by (SIGTERM|another rank) at step (\d+)', out)}
+    assert stops.keys() == {'0', '1'}, out[-3000:]
+    assert stops['1'][0] == 'SIGTERM' and stops['0'][0] == 'another rank' and stops['0'][1] == stops['1'][1], stops
+    st = json.loads(state.read_text())
+    assert st['step'] == stops['0'][1] > 0 and st['world_size'] == 2 and ddp.returncode == 0
+    assert not list((tmp_path / 'gan').rglob('.tmp*'))

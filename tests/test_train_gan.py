@@ -155,7 +155,7 @@ def test_stop_request_catches_each_signal_once():
     with StopRequest() as stop:
         signal.raise_signal(signal.SIGINT)            # caught: no KeyboardInterrupt, just the flag
         assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGINT) == before[0]   # a second Ctrl-C interrupts
-        signal.raise_signal(signal.SIGTERM)           # torchrun's SIGTERM after a Ctrl-C: absorbed once
+        signal.raise_signal(signal.SIGTERM)           # a scheduler's SIGTERM after a Ctrl-C: absorbed once
         assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGTERM) == before[1]
         with pytest.raises(KeyboardInterrupt): signal.raise_signal(signal.SIGINT)
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
