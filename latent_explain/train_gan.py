@@ -642,15 +642,15 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
     return out
 
 @patch
-def snapshot(self: GANTrainer, realism: bool = True):
-    "Append a history row (losses, p, speed, realism unless `realism=False`) and write the sample grid (rank 0)"
+def snapshot(self: GANTrainer, score: bool = True):
+    "Append a history row (losses, p, speed, realism unless `score=False`) and write the sample grid (rank 0)"
     s, o = self.state, self.opts
     now = time.time(); dn = s['cur_nimg'] - self._snap_nimg
     row = {'kimg': s['kimg'], 'step': s['step'], 'augment_p': s['augment_p'],
            'sec_per_kimg': (now - self._snap_t) / (dn / 1000) if dn else None,
            **{k: v[0] / max(v[1], 1) for k, v in self._meter.items()}}
     if self.rank == 0:
-        if realism and min(o.realism_n, len(self.data)) >= 8:    # c2st needs a few images on each side
+        if score and min(o.realism_n, len(self.data)) >= 8:    # c2st needs a few images on each side
             row.update(score_generator(self.G_ema, self.data, self.meters, n=o.realism_n, seed=o.seed, floor=False,
                                        device=self.device))
         if self.out is not None and o.grid_n > 0:
@@ -717,7 +717,7 @@ def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True, minu
             if s['cur_nimg'] // snap > (s['cur_nimg'] - o.batch) // snap and s['cur_nimg'] < target:
                 self.snapshot(); self.save()
         if pb is not None: pb.on_iter_end()
-        if not s['history'] or s['history'][-1]['step'] != s['step']: self.snapshot(realism=not self.interrupted)
+        if not s['history'] or s['history'][-1]['step'] != s['step']: self.snapshot(score=not self.interrupted)
         self.save()
     if self.interrupted and self.rank == 0:
         warnings.warn(f"{self.interrupted}: stopped at kimg {s['kimg']:.3f} with a checkpoint"
