@@ -24,10 +24,10 @@ from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_gen
 # %% auto #0
 __all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'resolve_options', 'subseed',
            'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment', 'ada_adjust', 'ema_beta',
-           'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'realism', 'dist_setup',
-           'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files',
-           'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'image_grid',
-           'generate', 'score_generator', 'StopRequest', 'image_paths', 'read_image_folder', 'train_gan',
+           'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'clipped_fraction', 'realism',
+           'dist_setup', 'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files',
+           'rng_from_files', 'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer',
+           'image_grid', 'generate', 'score_generator', 'StopRequest', 'image_paths', 'read_image_folder', 'train_gan',
            'compare_augmentations', 'cmd_train_gan', 'cmd_score_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
@@ -57,6 +57,7 @@ class TrainOptions:
     ada_target: float = 0.6      # target E[sign(D(real))]; negative: keep p fixed at augment_p
     ada_interval: int = 4        # adjust p every this many steps
     ada_kimg: float = 500.0      # p can move from 0 to 1 in this many kimg
+    ada_ops: str = 'bc'          # ADA's op groups: 'b' flips, 90° rotations, translation; 'c' brightness, contrast, saturation
     snap_kimg: float = 10.0      # checkpoint + sample grid + realism every this many kimg
     realism_n: int = 1000        # images per side for the realism snapshot (fewer if the data are smaller; 0: off)
     grid_n: int = 16             # images in the sample grid (fixed seeds, G_ema)
@@ -74,6 +75,8 @@ def resolve_options(opts: TrainOptions, res: int) -> TrainOptions:
     if o.ema_kimg < 0: o.ema_kimg = o.batch * 10 / 32
     if o.aug not in ('ada', 'diffaug', 'none'):
         raise DataError(f"aug={o.aug!r}: use 'ada' (adaptive augmentation), 'diffaug' (DiffAugment) or 'none'")
+    if not o.ada_ops or set(o.ada_ops) - set('bc'):
+        raise DataError(f"ada_ops={o.ada_ops!r}: use 'bc' (geometric + colour), 'b' (geometric only) or 'c' (colour only)")
     return o
 
 # %% ../nbs/04_train_gan.ipynb #9cc542c7
@@ -116,12 +119,9 @@ def translate(x: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor, pad: str = 'r
     return x if keep is None else x * keep.to(d, x.dtype)
 
 # %% ../nbs/04_train_gan.ipynb #97ed8406
-def ada_augment(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
-    "ADA-style pipeline: each op fires per sample with probability `p`; differentiable in `x`"
-    if p <= 0: return x
+def _ada_geometric(x, coin, gen, bcast):
+    "x-flip, 90° rotations and integer translation (reflect padding), each with probability coin()"
     N, C, H, W = x.shape
-    d, bcast = x.device, (lambda t: t.view(N, 1, 1, 1).to(x.device, x.dtype))
-    coin = lambda: _u(gen, N) < p
     x = torch.where(bcast(coin()).bool(), x.flip(3), x)                        # x-flip
     k = torch.randint(1, 4, (N,), generator=gen) * coin()                     # 90° rotations, k ∈ {1,2,3}
     if H == W and bool(k.any()):
@@ -129,12 +129,28 @@ def ada_augment(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor
                 for i in range(4))
     t = torch.round((_u(gen, 2, N) * 2 - 1) * 0.125 * torch.tensor([[W], [H]])) * coin()   # integer translation
     if bool(t.any()): x = translate(x, t[0], t[1], pad='reflect')
+    return x
+
+def _ada_colour(x, coin, gen, bcast):
+    "brightness, contrast and saturation, each with probability coin()"
+    N, C = x.shape[:2]
     x = x + bcast(_n(gen, N) * 0.2 * coin())                                  # brightness
     x = x * bcast(torch.exp2(_n(gen, N) * 0.5 * coin()))                      # contrast (lognormal, about 0)
     s = torch.exp2(_n(gen, N) * 1.0 * coin())                                 # saturation (lognormal)
     if C == 3:
         luma = x.mean(1, keepdim=True)
         x = luma + (x - luma) * bcast(s)
+    return x
+
+def ada_augment(x: torch.Tensor, p: float, gen: torch.Generator, ops: str = 'bc') -> torch.Tensor:
+    "ADA-style pipeline: each op of the groups in `ops` ('b' geometric, 'c' colour) fires per sample with probability `p`"
+    if set(ops) - set('bc'): raise DataError(f"ada_ops={ops!r}: use letters b (flips, rotations, translation) and c (colour)")
+    if p <= 0: return x
+    N = x.shape[0]
+    bcast = lambda t: t.view(N, 1, 1, 1).to(x.device, x.dtype)
+    coin = lambda: _u(gen, N) < p
+    if 'b' in ops: x = _ada_geometric(x, coin, gen, bcast)
+    if 'c' in ops: x = _ada_colour(x, coin, gen, bcast)
     return x
 
 def diff_augment(x: torch.Tensor, gen: torch.Generator, translation: float = 0.125, cutout: float = 0.5) -> torch.Tensor:
@@ -154,9 +170,9 @@ def diff_augment(x: torch.Tensor, gen: torch.Generator, translation: float = 0.1
     hole = (dy >= 0) & (dy < ch) & (dx >= 0) & (dx < cw)
     return x * (~hole)[:, None].to(x.device, x.dtype)
 
-def augment(x: torch.Tensor, kind: str, p: float, gen: torch.Generator) -> torch.Tensor:
-    "Dispatch on `kind`: 'ada' (probability `p`), 'diffaug' or 'none'"
-    if kind == 'ada': return ada_augment(x, p, gen)
+def augment(x: torch.Tensor, kind: str, p: float, gen: torch.Generator, ada_ops: str = 'bc') -> torch.Tensor:
+    "Dispatch on `kind`: 'ada' (probability `p`, op groups `ada_ops`), 'diffaug' or 'none'"
+    if kind == 'ada': return ada_augment(x, p, gen, ada_ops)
     if kind == 'diffaug': return diff_augment(x, gen)
     return x
 
@@ -236,9 +252,14 @@ def spread_ratio(real, fake) -> float:
     r, f = as_float_images(real), as_float_images(fake)
     return float(f.std(0).mean() / r.std(0).mean().clamp_min(1e-8))
 
+def clipped_fraction(images) -> float:
+    "Fraction of the values of `images` at (or beyond) the ends of [-1, 1], where a saved image is clipped"
+    return float((as_float_images(images).abs() >= 1).float().mean())
+
 def realism(real, fake, meters: dict | None = None, seed: int = 0, **c2st_kw) -> dict:
-    "{'c2st': accuracy, 'spread': `spread_ratio`, 'w1_<name>': meter distance for each of `meters`}"
-    out = {'c2st': c2st(real, fake, seed=seed, **c2st_kw), 'spread': spread_ratio(real, fake)}
+    "{'c2st': accuracy, 'spread': `spread_ratio`, 'clipped': `clipped_fraction(fake)`, 'w1_<name>': meter distances}"
+    out = {'c2st': c2st(real, fake, seed=seed, **c2st_kw), 'spread': spread_ratio(real, fake),
+           'clipped': clipped_fraction(fake)}
     for name, m in (meters or {}).items(): out[f'w1_{name}'] = meter_distance(real, fake, m)
     return out
 
@@ -327,7 +348,8 @@ def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
     c = {k: v for k, v in d.items() if k in known}
     if 'channels' in c: c['channels'] = {int(k): int(v) for k, v in c['channels'].items()}
     topt = {f.name for f in fields(TrainOptions)}
-    return GANConfig(**c), TrainOptions(**{k: v for k, v in d.get('training', {}).items() if k in topt})
+    t = {'ada_ops': 'bc', **d.get('training', {})}   # runs from before `ada_ops` existed augmented with both groups
+    return GANConfig(**c), TrainOptions(**{k: v for k, v in t.items() if k in topt})
 
 def read_state(gandir) -> dict | None:
     "GANDIR/training_state.json as a dict, or None when the folder has no committed checkpoint"
@@ -443,7 +465,7 @@ def _run_G(self: GANTrainer, n: int, gen: torch.Generator):
 
 @patch
 def _D(self: GANTrainer, img: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    return self.D(augment(img, self.opts.aug, self.state['augment_p'], gen))
+    return self.D(augment(img, self.opts.aug, self.state['augment_p'], gen, self.opts.ada_ops))
 
 # %% ../nbs/04_train_gan.ipynb #64ffec3f
 @patch
@@ -839,6 +861,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   batch: int = 32,       # global batch size
                   seed: int = 0,         # random seed of the whole run
                   aug: str = 'ada',      # augmentation: 'ada', 'diffaug' or 'none'
+                  ada_ops: str = 'bc',   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 10.0,  # checkpoint, sample grid and realism every this many kimg
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
@@ -853,7 +876,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
-    opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, r1_gamma=r1_gamma)
+    opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma)
     tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), kimg=kimg, snap_kimg=snap_kimg, device=device or None,
                    minutes=minutes or None, meters=meter_fns, **opts)
     last = tr.state['history'][-1] if tr.state['history'] else {}

@@ -57,7 +57,8 @@ def test_score_gan_bundled_generator(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out['gan'] == 'histology64' and out['n'] == 48
-    assert {'c2st', 'spread', 'w1_nuclei_count', 'floor_c2st', 'floor_spread', 'floor_w1_nuclei_count'} <= set(out)
+    assert {'c2st', 'spread', 'clipped', 'w1_nuclei_count', 'floor_c2st', 'floor_spread', 'floor_clipped',
+            'floor_w1_nuclei_count'} <= set(out)
     assert out['w1_nuclei_count'] > out['floor_w1_nuclei_count']   # the generator is further from real than real is
     r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--meters', 'nuclei', cwd=tmp_path)
     assert r.returncode == 2 and 'nuclei_count' in r.stderr       # an unknown meter names the valid ones
