@@ -794,6 +794,8 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
     channels = kwargs.pop('channels', 3)       # only used when `images` is a folder and there is no config yet
     bad = [k for k in kwargs if k not in {f.name for f in fields(TrainOptions)}]
     if bad: raise DataError(f"train_gan: unknown option(s) {bad}; see TrainOptions for the valid names")
+    base = asdict(TrainOptions())
+    explicit = set(kwargs) | ({k for k, v in asdict(opts).items() if v != base[k]} if opts is not None else set())
     opts = TrainOptions(**{**asdict(opts or TrainOptions()), **kwargs})
     src = None
     if resume is True: src = out if (out is not None and read_state(out) is not None) else None
@@ -803,9 +805,10 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
     if src is not None:                        # the stored architecture and recipe win
         cfg, stored = read_config(src)
         given = asdict(opts)
-        changed = [k for k in kwargs if k not in RESUMABLE_OPTIONS and given[k] != getattr(stored, k)]
+        changed = [k for k in sorted(explicit) if k not in RESUMABLE_OPTIONS and given[k] != getattr(stored, k)]
         if changed: warnings.warn(f"resume: options {changed} differ from {src}/config.json; using the stored values")
-        opts = TrainOptions(**{**asdict(stored), **{k: given[k] for k in RESUMABLE_OPTIONS}})
+        # only what the caller gave: an option left out keeps the run's value, not the default
+        opts = TrainOptions(**{**asdict(stored), **{k: given[k] for k in RESUMABLE_OPTIONS if k in explicit}})
     elif out is not None and read_state(out) is not None:
         raise DataError(f"{out}: already holds a training run; pass resume=True to continue it or choose another out")
     if isinstance(images, (str, Path)):
@@ -863,7 +866,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   aug: str = 'ada',      # augmentation: 'ada', 'diffaug' or 'none'
                   ada_ops: str = 'bc',   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
-                  snap_kimg: float = 10.0,  # checkpoint, sample grid and realism every this many kimg
+                  snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
                   device: str = '',      # 'cpu', 'cuda'; default: CUDA when available
                   threads: int = 0,      # CPU threads for torch; 0: torch's default (all physical cores)
@@ -877,7 +880,9 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma)
-    tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), kimg=kimg, snap_kimg=snap_kimg, device=device or None,
+    if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
+    if snap_kimg > 0: opts['snap_kimg'] = snap_kimg
+    tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), kimg=kimg, device=device or None,
                    minutes=minutes or None, meters=meter_fns, **opts)
     last = tr.state['history'][-1] if tr.state['history'] else {}
     print(f"trained to {tr.state['kimg']:.3f} kimg -> {out} (augment p {tr.state['augment_p']:.3f}"
