@@ -104,8 +104,8 @@ def test_cli_signal_stops_with_checkpoint(tmp_path, sig):
     for i, a in enumerate(np.random.default_rng(1).integers(0, 256, (24, 16, 16, 3), dtype=np.uint8)):
         Image.fromarray(a).save(data / f'{i:02d}.png')
     exe = Path(sys.executable).with_name('latent-explain')
-    base = [str(exe), 'train-gan', '--data', str(data), '--res', '16', '--preset', 'tiny', '--batch', '4', '--ada-ops', 'b',
-            '--snap-kimg', '100', '--out', str(out), '--threads', '1']   # no snapshot before the signal: step 0 only
+    base = [str(exe), 'train-gan', '--data', str(data), '--res', '16', '--preset', 'tiny', '--batch', '4',
+            '--ada-ops', 'b', '--snap-kimg', '100', '--out', str(out), '--threads', '1']   # no snapshot before the signal
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
     p = subprocess.Popen(base + ['--kimg', '100'], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     state, t0 = out / 'training_state.json', time.time()
