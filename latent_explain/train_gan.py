@@ -22,8 +22,8 @@ from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_gen
                                     tune_glibc_malloc)
 
 # %% auto #0
-__all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'resolve_options', 'subseed',
-           'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment', 'ada_adjust', 'ema_beta',
+__all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'check_ada_ops', 'resolve_options',
+           'subseed', 'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment', 'ada_adjust', 'ema_beta',
            'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'clipped_fraction', 'realism',
            'dist_setup', 'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files',
            'rng_from_files', 'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer',
@@ -68,6 +68,11 @@ class TrainOptions:
 # %% ../nbs/04_train_gan.ipynb #b6d1b536
 RESUMABLE_OPTIONS = ('kimg', 'snap_kimg', 'realism_n', 'grid_n', 'max_nan_rollbacks')
 
+def check_ada_ops(ops: str):
+    "Raise DataError unless `ops` names ADA op groups: 'b' (geometric), 'c' (colour) or both"
+    if not ops or set(ops) - set('bc'):
+        raise DataError(f"ada_ops={ops!r}: use 'bc' (geometric + colour), 'b' (geometric only) or 'c' (colour only)")
+
 def resolve_options(opts: TrainOptions, res: int) -> TrainOptions:
     "Fill the 'auto' (negative) values of `opts` for resolution `res`"
     o = copy.copy(opts)
@@ -75,8 +80,7 @@ def resolve_options(opts: TrainOptions, res: int) -> TrainOptions:
     if o.ema_kimg < 0: o.ema_kimg = o.batch * 10 / 32
     if o.aug not in ('ada', 'diffaug', 'none'):
         raise DataError(f"aug={o.aug!r}: use 'ada' (adaptive augmentation), 'diffaug' (DiffAugment) or 'none'")
-    if not o.ada_ops or set(o.ada_ops) - set('bc'):
-        raise DataError(f"ada_ops={o.ada_ops!r}: use 'bc' (geometric + colour), 'b' (geometric only) or 'c' (colour only)")
+    check_ada_ops(o.ada_ops)
     return o
 
 # %% ../nbs/04_train_gan.ipynb #9cc542c7
@@ -144,7 +148,7 @@ def _ada_colour(x, coin, gen, bcast):
 
 def ada_augment(x: torch.Tensor, p: float, gen: torch.Generator, ops: str = 'bc') -> torch.Tensor:
     "ADA-style pipeline: each op of the groups in `ops` ('b' geometric, 'c' colour) fires per sample with probability `p`"
-    if set(ops) - set('bc'): raise DataError(f"ada_ops={ops!r}: use letters b (flips, rotations, translation) and c (colour)")
+    check_ada_ops(ops)
     if p <= 0: return x
     N = x.shape[0]
     bcast = lambda t: t.view(N, 1, 1, 1).to(x.device, x.dtype)
@@ -348,8 +352,7 @@ def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
     c = {k: v for k, v in d.items() if k in known}
     if 'channels' in c: c['channels'] = {int(k): int(v) for k, v in c['channels'].items()}
     topt = {f.name for f in fields(TrainOptions)}
-    t = {'ada_ops': 'bc', **d.get('training', {})}   # runs from before `ada_ops` existed augmented with both groups
-    return GANConfig(**c), TrainOptions(**{k: v for k, v in t.items() if k in topt})
+    return GANConfig(**c), TrainOptions(**{k: v for k, v in d.get('training', {}).items() if k in topt})
 
 def read_state(gandir) -> dict | None:
     "GANDIR/training_state.json as a dict, or None when the folder has no committed checkpoint"

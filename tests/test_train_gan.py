@@ -21,12 +21,20 @@ def _weights(tr):
 def _one_thread():
     n = torch.get_num_threads(); torch.set_num_threads(1); yield; torch.set_num_threads(n)
 
+def test_resume_warns_about_options_in_an_opts_object(tmp_path):
+    "A recipe change passed as a TrainOptions object is reported and ignored on resume, like one passed as a keyword"
+    train_gan(IMGS, out=tmp_path, kimg=0.008, **FAST)
+    with pytest.warns(UserWarning, match=r"\['batch'\] differ"):
+        tr = train_gan(IMGS, out=tmp_path, resume=True, opts=TrainOptions(batch=8, kimg=0.016), progress=False)
+    assert tr.opts.batch == 4 and tr.state['step'] == 4   # stored batch; the kimg given in opts was taken
+
 def test_resume_is_exact(tmp_path):
     "2N steps straight == N steps, a new process-like resume from disk, N more steps (bitwise)"
     a = train_gan(IMGS, out=tmp_path / 'a', kimg=0.04, **FAST)
     train_gan(IMGS, out=tmp_path / 'b', kimg=0.02, **FAST)
     b = train_gan(IMGS, out=tmp_path / 'b', resume=True, kimg=0.04, progress=False)
     assert a.state['step'] == b.state['step'] == 10
+    assert (b.opts.snap_kimg, b.opts.realism_n, b.opts.grid_n) == (0.008, 0, 4)   # the run's, not the defaults
     assert a.state['augment_p'] == b.state['augment_p'] > 0
     assert a.state['pl_mean'] == b.state['pl_mean'] > 0
     wa, wb = _weights(a), _weights(b)
