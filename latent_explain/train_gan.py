@@ -22,13 +22,14 @@ from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_gen
                                     tune_glibc_malloc)
 
 # %% auto #0
-__all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'check_ada_ops', 'resolve_options',
-           'subseed', 'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment', 'ada_adjust', 'ema_beta',
-           'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'clipped_fraction', 'realism',
-           'dist_setup', 'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files',
-           'rng_from_files', 'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer',
-           'image_grid', 'generate', 'score_generator', 'StopRequest', 'image_paths', 'read_image_folder', 'train_gan',
-           'compare_augmentations', 'cmd_train_gan', 'cmd_score_gan']
+__all__ = ['RESUMABLE_OPTIONS', 'C2ST_VIEWS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'check_ada_ops',
+           'resolve_options', 'subseed', 'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment',
+           'ada_adjust', 'ema_beta', 'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio',
+           'clipped_fraction', 'realism', 'c2st_views', 'dist_setup', 'all_reduce_sum_', 'optimizer_to_files',
+           'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config', 'read_config', 'read_state',
+           'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'range_excess', 'image_grid', 'generate', 'score_generator',
+           'StopRequest', 'image_paths', 'read_image_folder', 'train_gan', 'compare_augmentations', 'cmd_train_gan',
+           'cmd_score_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -58,6 +59,7 @@ class TrainOptions:
     ada_interval: int = 4        # adjust p every this many steps
     ada_kimg: float = 500.0      # p can move from 0 to 1 in this many kimg
     ada_ops: str = 'bc'          # ADA's op groups: 'b' flips, 90° rotations, translation; 'c' brightness, contrast, saturation
+    range_penalty: float = 0.0   # weight of Σ relu(|x|-1)² per fake in G's loss: pulls overshooting values back into [-1, 1]
     snap_kimg: float = 10.0      # checkpoint + sample grid + realism every this many kimg
     realism_n: int = 1000        # images per side for the realism snapshot (fewer if the data are smaller; 0: off)
     grid_n: int = 16             # images in the sample grid (fixed seeds, G_ema)
@@ -267,6 +269,32 @@ def realism(real, fake, meters: dict | None = None, seed: int = 0, **c2st_kw) ->
     for name, m in (meters or {}).items(): out[f'w1_{name}'] = meter_distance(real, fake, m)
     return out
 
+# %% ../nbs/04_train_gan.ipynb #7a3e5049
+C2ST_VIEWS = ('raw', 'grayscale', 'colour_matched', 'coarse', 'fine')
+
+def _colour_match(fake: torch.Tensor, real: torch.Tensor, seed: int) -> torch.Tensor:
+    "Each fake with the per-channel mean and standard deviation of a randomly drawn real image"
+    pick = torch.randint(len(real), (len(fake),), generator=torch.Generator().manual_seed(seed))
+    src = real[pick]
+    m, sd = src.mean((2, 3), keepdim=True), src.std((2, 3), keepdim=True).clamp_min(1e-4)
+    fm, fsd = fake.mean((2, 3), keepdim=True), fake.std((2, 3), keepdim=True).clamp_min(1e-4)
+    return ((fake - fm) / fsd * sd + m).clamp(-1, 1)
+
+def c2st_views(real, fake, views=C2ST_VIEWS, scale: int = 4, seed: int = 0, **c2st_kw) -> dict:
+    "C2ST accuracy on views of both sides that each keep one kind of difference (see `C2ST_VIEWS`)"
+    r, f = as_float_images(real), as_float_images(fake)
+    bad = [v for v in views if v not in C2ST_VIEWS]
+    if bad: raise DataError(f"c2st_views: unknown view(s) {bad}; choose from {', '.join(C2ST_VIEWS)}")
+    if r.shape[-1] % scale or r.shape[-1] < 2 * scale:
+        raise DataError(f"c2st_views: scale={scale} must divide the image side {r.shape[-1]} at least twice over")
+    def detail(x): return x - F.interpolate(F.avg_pool2d(x, scale), scale_factor=scale, mode='nearest')
+    fine_sd = detail(r).std().clamp_min(1e-4)   # one gain for both sides: the detail is small next to [-1, 1]
+    pairs = {'raw': lambda: (r, f), 'grayscale': lambda: (r.mean(1, keepdim=True), f.mean(1, keepdim=True)),
+             'colour_matched': lambda: (r, _colour_match(f, r, seed)),
+             'coarse': lambda: (F.avg_pool2d(r, scale), F.avg_pool2d(f, scale)),
+             'fine': lambda: (detail(r) / fine_sd, detail(f) / fine_sd)}
+    return {v: c2st(*pairs[v](), seed=seed, **c2st_kw) for v in views}
+
 # %% ../nbs/04_train_gan.ipynb #3e3e915b
 def dist_setup(device=None) -> tuple[int, int, torch.device]:
     "(rank, world_size, device); joins the torchrun process group when WORLD_SIZE > 1"
@@ -470,6 +498,11 @@ def _run_G(self: GANTrainer, n: int, gen: torch.Generator):
 def _D(self: GANTrainer, img: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return self.D(augment(img, self.opts.aug, self.state['augment_p'], gen, self.opts.ada_ops))
 
+# %% ../nbs/04_train_gan.ipynb #555b47ec
+def range_excess(img: torch.Tensor) -> torch.Tensor:
+    "Per image: Σ over values of relu(|x| - 1)², the squared distance of `img` from the range [-1, 1]"
+    return (img.abs() - 1).clamp_min(0).square().flatten(1).sum(1)
+
 # %% ../nbs/04_train_gan.ipynb #64ffec3f
 @patch
 def _accumulate(self: GANTrainer, phase: str, terms: tuple, gain: float, m: int, stats: dict):
@@ -480,6 +513,7 @@ def _accumulate(self: GANTrainer, phase: str, terms: tuple, gain: float, m: int,
         if 'main' in terms:                   # non-saturating logistic loss
             img, _, _ = self._run_G(B, gen)
             loss = F.softplus(-self._D(img, gen)).mean()
+            if o.range_penalty: loss = loss + o.range_penalty * range_excess(img).mean()
             (loss * gain / n_mb).backward(); add('loss_G', loss.detach() / n_mb)
         if 'reg' in terms:                    # path-length regulariser on a smaller batch
             img, ws, _ = self._run_G(max(B // o.pl_batch_shrink, 1), gen)
@@ -653,6 +687,7 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
                     n: int = 1000,         # images a side (fewer when `real` is small: floor needs 2n real images)
                     seed: int = 0,         # picks the real images, the latents and the C2ST split
                     floor: bool = True,    # also score two disjoint halves of `real` against each other
+                    views: bool = False,   # also 'c2st_<view>' keys: C2ST on the `c2st_views` other than raw
                     device=None) -> dict:
     "{'n', 'c2st', 'spread', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
     data = _to_uint8_nchw(real)
@@ -662,8 +697,14 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
     r1, r2 = as_float_images(data[idx[:n]]), as_float_images(data[idx[n:]])
     # judged as saved, in uint8 like the real images (NVlabs' metrics quantise their fakes the same way)
     fake = as_float_images(from_generator_range(generate(G, n, seed=seed + 1, noise_mode='random')))
-    out = {'n': n, **realism(r1, fake, meters, seed=seed, device=device)}
-    if floor: out.update({f'floor_{k}': v for k, v in realism(r1, r2, meters, seed=seed, device=device).items()})
+    def score(other):
+        out = realism(r1, other, meters, seed=seed, device=device)
+        if views:
+            extra = c2st_views(r1, other, C2ST_VIEWS[1:], seed=seed, device=device)
+            out.update({f'c2st_{v}': acc for v, acc in extra.items()})
+        return out
+    out = {'n': n, **score(fake)}
+    if floor: out.update({f'floor_{k}': v for k, v in score(r2).items()})
     return out
 
 @patch
@@ -868,6 +909,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   seed: int = 0,         # random seed of the whole run
                   aug: str = 'ada',      # augmentation: 'ada', 'diffaug' or 'none'
                   ada_ops: str = 'bc',   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both
+                  range_penalty: float = 0.0,  # weight of G's penalty on values beyond [-1, 1] (0: off)
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
@@ -882,7 +924,8 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
-    opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma)
+    opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
+                                       range_penalty=range_penalty)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
     if snap_kimg > 0: opts['snap_kimg'] = snap_kimg
     tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), kimg=kimg, device=device or None,
@@ -901,12 +944,13 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
                   meters: str = '',      # comma-separated meters, e.g. nuclei_count,hematoxylin_fraction
                   seed: int = 0,         # picks the real images, the latents and the C2ST split
                   floor: bool = True,    # also score two halves of the real images (--no-floor skips it)
+                  views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine views: what gives G away
                   threads: int = 0):     # CPU threads for torch; 0: torch's default
     "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
     meter_fns = _meters_arg(meters)   # checked before loading anything
     if threads > 0: torch.set_num_threads(threads)
     G = load_generator(gan)
     real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res)
-    r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor)
+    r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views)
     print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))
     return r

@@ -28,6 +28,13 @@ def test_resume_warns_about_options_in_an_opts_object(tmp_path):
         tr = train_gan(IMGS, out=tmp_path, resume=True, opts=TrainOptions(batch=8, kimg=0.016), progress=False)
     assert tr.opts.batch == 4 and tr.state['step'] == 4   # stored batch; the kimg given in opts was taken
 
+def test_range_penalty_enters_g_loss(monkeypatch):
+    "range_penalty × range_excess(fakes) is added to G's main loss (and only when the weight is non-zero)"
+    import latent_explain.train_gan as tg
+    monkeypatch.setattr(tg, 'range_excess', lambda img: torch.full((len(img),), 1000.0))   # a known excess
+    losses = {w: train_gan(IMGS, kimg=0.008, range_penalty=w, **FAST).state['history'][-1]['loss_G'] for w in (0.0, 0.5)}
+    assert losses[0.0] < 20 and abs(losses[0.5] - losses[0.0] - 500) < 20, losses
+
 def test_resume_is_exact(tmp_path):
     "2N steps straight == N steps, a new process-like resume from disk, N more steps (bitwise)"
     a = train_gan(IMGS, out=tmp_path / 'a', kimg=0.04, **FAST)
