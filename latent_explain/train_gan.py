@@ -874,6 +874,8 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
                 reals = image_grid(as_float_images(tr.data[:tr.opts.grid_n]))
                 atomic_write(Path(out) / 'samples' / 'reals.png', _png_bytes(reals))
         tr.save()   # a first checkpoint: the target of a roll-back, or of a resume after an early crash
+    elif src is not None and rank == 0 and asdict(tr.opts) != asdict(stored):
+        write_config(out, cfg, tr.opts)   # a new kimg / snap_kimg … given on resume holds for the next plain resume too
     elif src is None: tr.save()   # in memory
     return tr.fit(opts.kimg, progress=progress, minutes=minutes)
 

@@ -35,6 +35,18 @@ def test_range_penalty_enters_g_loss(monkeypatch):
     losses = {w: train_gan(IMGS, kimg=0.008, range_penalty=w, **FAST).state['history'][-1]['loss_G'] for w in (0.0, 0.5)}
     assert losses[0.0] < 20 and abs(losses[0.5] - losses[0.0] - 500) < 20, losses
 
+def test_resume_writes_changed_options_back(tmp_path):
+    "kimg / snap_kimg given on resume are written to config.json, so a later plain resume keeps them"
+    train_gan(IMGS, out=tmp_path, kimg=0.008, **FAST)
+    before = (tmp_path / 'config.json').stat().st_mtime_ns
+    train_gan(IMGS, out=tmp_path, resume=True, kimg=0.016, progress=False)
+    train_gan(IMGS, out=tmp_path, resume=True, kimg=0.024, snap_kimg=0.004, progress=False)
+    recipe = json.loads((tmp_path / 'config.json').read_text())['training']
+    assert (recipe['kimg'], recipe['snap_kimg'], recipe['batch']) == (0.024, 0.004, 4)
+    tr = train_gan(IMGS, out=tmp_path, resume=True, progress=False)   # nothing given: the rewritten recipe holds
+    assert (tr.opts.snap_kimg, tr.state['kimg']) == (0.004, 0.024) and before != (tmp_path / 'config.json').stat().st_mtime_ns
+    assert not list(tmp_path.glob('*.tmp*')) and not list(tmp_path.glob('.tmp*'))
+
 def test_resume_is_exact(tmp_path):
     "2N steps straight == N steps, a new process-like resume from disk, N more steps (bitwise)"
     a = train_gan(IMGS, out=tmp_path / 'a', kimg=0.04, **FAST)
