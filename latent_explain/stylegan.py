@@ -38,6 +38,7 @@ class GANConfig:
     mbstd_channels: int = 1       # feature groups of the minibatch-stddev layer
     conv_clamp: float | None = None  # clamp conv outputs to ±conv_clamp (stabilises reduced precision); None = off
     d_channels: dict = field(default_factory=dict)  # discriminator width per resolution; empty: the same as `channels`
+    noise_per_channel: bool = False  # a learned noise strength per feature channel (StyleGAN1) instead of per layer
 
     def __post_init__(self):
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
@@ -157,13 +158,15 @@ NOISE_MODES = ('random', 'const', 'none')
 
 class ModulatedConv(nn.Module):
     "3×3 modulated/demodulated convolution (+ optional 2× upsampling), noise, bias, leaky ReLU (output stored without √2)"
-    def __init__(self, in_ch, out_ch, w_dim, res, up=False, conv_clamp=None):
+    def __init__(self, in_ch, out_ch, w_dim, res, up=False, conv_clamp=None, noise_per_channel=False):
         super().__init__()
         self.in_ch, self.out_ch, self.res, self.up, self.conv_clamp = in_ch, out_ch, res, up, conv_clamp
         self.affine = FullyConnected(w_dim, in_ch, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, 3, 3).contiguous(memory_format=torch.channels_last))
         self.bias = nn.Parameter(torch.zeros(out_ch))
-        self.noise_strength = nn.Parameter(torch.zeros([]))
+        # one scalar per layer (StyleGAN2) adds the same noise map to every channel; per channel (StyleGAN1) lets
+        # G put fine noise only into the features where it belongs
+        self.noise_strength = nn.Parameter(torch.zeros([out_ch] if noise_per_channel else []))
         self.register_buffer('noise_const', torch.randn(res, res))
         self.weight_gain = 1 / math.sqrt(in_ch * 9)
         if up: self.register_buffer('blur', blur_kernel(out_ch, gain=4.0), persistent=False)
@@ -180,9 +183,10 @@ class ModulatedConv(nn.Module):
         if self.up: y = F.conv2d(y, self.blur.to(y.dtype), padding=1, groups=self.out_ch)  # (2H+1) -> 2H, low-pass
         b = self.bias.to(y.dtype).view(1, -1, 1, 1)
         y = y.add_(b) if fused_modconv else torch.addcmul(b, y, dcoef.to(y.dtype).view(N, -1, 1, 1))
+        strength = self.noise_strength.to(y.dtype).view(1, -1, 1, 1)   # 1×1×1×1 or 1×C×1×1
         if noise_mode == 'random':
-            y = y.add_(torch.randn(N, 1, self.res, self.res, device=y.device, dtype=y.dtype) * self.noise_strength.to(y.dtype))
-        elif noise_mode == 'const': y = y.add_((self.noise_const * self.noise_strength).to(y.dtype))
+            y = y.add_(torch.randn(N, 1, self.res, self.res, device=y.device, dtype=y.dtype) * strength)
+        elif noise_mode == 'const': y = y.add_(self.noise_const.to(y.dtype) * strength)
         y = F.leaky_relu_(y, LRELU_SLOPE)
         return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
 
@@ -216,12 +220,13 @@ class ToRGB(nn.Module):
 # %% ../nbs/03_stylegan.ipynb #cb0fdc13
 class SynthesisBlock(nn.Module):
     "One resolution of the skip generator: [upsampling conv], conv, toRGB"
-    def __init__(self, in_ch, out_ch, w_dim, res, img_channels, conv_clamp=None):
+    def __init__(self, in_ch, out_ch, w_dim, res, img_channels, conv_clamp=None, noise_per_channel=False):
         super().__init__()
         self.res, self.first = res, in_ch == 0
         if self.first: self.const = nn.Parameter(torch.randn(out_ch, 4, 4))
-        else: self.conv0 = ModulatedConv(in_ch, out_ch, w_dim, res, up=True, conv_clamp=conv_clamp)
-        self.conv1 = ModulatedConv(out_ch, out_ch, w_dim, res, conv_clamp=conv_clamp)
+        else: self.conv0 = ModulatedConv(in_ch, out_ch, w_dim, res, up=True, conv_clamp=conv_clamp,
+                                         noise_per_channel=noise_per_channel)
+        self.conv1 = ModulatedConv(out_ch, out_ch, w_dim, res, conv_clamp=conv_clamp, noise_per_channel=noise_per_channel)
         self.torgb = ToRGB(out_ch, img_channels, w_dim, conv_clamp=conv_clamp)
         if not self.first: self.register_buffer('img_up', blur_kernel(img_channels, gain=4.0), persistent=False)
 
@@ -243,7 +248,7 @@ class SynthesisNetwork(nn.Module):
         self.num_ws = cfg.num_ws
         ress = [2 ** i for i in range(2, int(math.log2(cfg.res)) + 1)]
         self.blocks = nn.ModuleList(SynthesisBlock(0 if r == 4 else cfg.channels[r // 2], cfg.channels[r], cfg.w_dim, r,
-                                                   cfg.img_channels, cfg.conv_clamp) for r in ress)
+                                                   cfg.img_channels, cfg.conv_clamp, cfg.noise_per_channel) for r in ress)
         # (layer, index into W+) for every style vector, in StyleSpace order
         self.styled = []
         for i, blk in enumerate(self.blocks):

@@ -912,6 +912,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   aug: str = 'ada',      # augmentation: 'ada', 'diffaug' or 'none'
                   ada_ops: str = 'bc',   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both
                   range_penalty: float = 0.0,  # weight of G's penalty on values beyond [-1, 1] (0: off)
+                  noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
@@ -926,6 +927,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
+    if cfg is not None and noise_per_channel: cfg = GANConfig(**{**asdict(cfg), 'noise_per_channel': True})
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
                                        range_penalty=range_penalty)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")

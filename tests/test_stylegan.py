@@ -109,6 +109,25 @@ def test_save_load_roundtrip(tmp_path):
     assert torch.equal(G(z, truncation_psi=0.5, noise_mode='const'), G2(z, truncation_psi=0.5, noise_mode='const'))
 
 
+def test_per_channel_noise_roundtrip_and_old_configs(tmp_path):
+    "noise_per_channel survives save/load with its C-vector strengths; a config.json without the key loads per layer"
+    import dataclasses
+    torch.manual_seed(0)
+    G = Generator(dataclasses.replace(gan_preset('tiny'), noise_per_channel=True))
+    with torch.no_grad():
+        for n, p in G.named_parameters():
+            if n.endswith('noise_strength'): p.copy_(torch.linspace(0, 0.5, p.numel()))
+    assert all(p.ndim == 1 for n, p in G.named_parameters() if n.endswith('noise_strength'))
+    save_generator(G, tmp_path / 'pc')
+    G2 = load_generator(tmp_path / 'pc')
+    z = torch.randn(2, G.z_dim)
+    assert G2.cfg.noise_per_channel and torch.equal(G(z, noise_mode='const'), G2(z, noise_mode='const'))
+    save_generator(make_G(), tmp_path / 'old')
+    cfg = json.loads((tmp_path / 'old' / 'config.json').read_text()); del cfg['noise_per_channel']
+    (tmp_path / 'old' / 'config.json').write_text(json.dumps(cfg))   # as written before the option existed
+    assert not load_generator(tmp_path / 'old').cfg.noise_per_channel
+
+
 def test_load_errors(tmp_path):
     with pytest.raises(ModelError, match='not found'): load_generator(tmp_path / 'missing')
     G = make_G()
