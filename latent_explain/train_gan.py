@@ -903,7 +903,7 @@ def _meters_arg(meters: str) -> dict:
 
 def cmd_train_gan(data: str,             # image folder: class sub-folders, labels.csv, or just images (labels ignored)
                   res: int = 64,         # training resolution; images are resized to res×res
-                  kimg: float = 100.0,   # training length in thousands of real images shown to D
+                  kimg: float = 0,       # training length in thousands of real images shown to D; 0: the run's (100 if new)
                   out: str = 'gan',      # GAN folder (checkpoints, config.json, generator.safetensors, samples/)
                   resume: bool = False,  # continue the run in `out` exactly where its last checkpoint left off (fresh if none)
                   preset: str = '',      # gan_preset name ('tiny', 'reference64', …); default: the preset for res
@@ -923,6 +923,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     "Train a StyleGAN2 on an image folder and write the GAN folder `out`"
     meter_fns = _meters_arg(meters)   # checked before any work
     if minutes < 0: raise DataError(f"--minutes {minutes}: give a positive time limit, or 0 for none")
+    if kimg < 0: raise DataError(f"--kimg {kimg}: give a positive length, or 0 for the run's own target")
     if threads > 0: torch.set_num_threads(threads)
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
@@ -932,7 +933,8 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                                        range_penalty=range_penalty)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
     if snap_kimg > 0: opts['snap_kimg'] = snap_kimg
-    tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), kimg=kimg, device=device or None,
+    if kimg > 0: opts['kimg'] = kimg   # a plain --resume goes on to the run's own target
+    tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), device=device or None,
                    minutes=minutes or None, meters=meter_fns, **opts)
     last = tr.state['history'][-1] if tr.state['history'] else {}
     print(f"trained to {tr.state['kimg']:.3f} kimg -> {out} (augment p {tr.state['augment_p']:.3f}"

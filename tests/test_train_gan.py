@@ -152,6 +152,9 @@ def test_cmd_train_gan_on_folder(tmp_path, capsys):
     st = read_state(out)
     assert st['kimg'] == 0.016 and load_generator(out).cfg.res == 16
     assert st['history'][-1]['w1_mean_intensity'] >= 0          # --meters are logged at snapshots
+    cmd_train_gan(str(data), out=str(out), resume=True)   # no --kimg: the run's own target (0.016), not the default 100
+    assert read_state(out)['step'] == st['step']
+    with pytest.raises(DataError, match='--kimg'): cmd_train_gan(str(data), out=str(out), kimg=-1)
     with pytest.raises(DataError, match='unknown .*nuclei_count'): cmd_train_gan(str(data), out=str(out), meters='bogus')
     with pytest.raises(DataError, match='--minutes'): cmd_train_gan(str(data), out=str(out), minutes=-1)
     g = tmp_path / 'gray'   # grayscale training from a class-folder tree
