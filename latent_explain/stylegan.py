@@ -183,10 +183,11 @@ class ModulatedConv(nn.Module):
         if self.up: y = F.conv2d(y, self.blur.to(y.dtype), padding=1, groups=self.out_ch)  # (2H+1) -> 2H, low-pass
         b = self.bias.to(y.dtype).view(1, -1, 1, 1)
         y = y.add_(b) if fused_modconv else torch.addcmul(b, y, dcoef.to(y.dtype).view(N, -1, 1, 1))
-        strength = self.noise_strength.to(y.dtype).view(1, -1, 1, 1)   # 1×1×1×1 or 1×C×1×1
-        if noise_mode == 'random':
-            y = y.add_(torch.randn(N, 1, self.res, self.res, device=y.device, dtype=y.dtype) * strength)
-        elif noise_mode == 'const': y = y.add_(self.noise_const.to(y.dtype) * strength)
+        if noise_mode != 'none':
+            strength = self.noise_strength.to(y.dtype).view(1, -1, 1, 1)   # 1×1×1×1 or 1×C×1×1
+            noise = (torch.randn(N, 1, self.res, self.res, device=y.device, dtype=y.dtype) if noise_mode == 'random'
+                     else self.noise_const.to(y.dtype))
+            y = y.add_(noise * strength)
         y = F.leaky_relu_(y, LRELU_SLOPE)
         return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
 

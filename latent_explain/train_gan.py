@@ -7,7 +7,7 @@ Docs: https://latent-explain.github.io/latent_explain/train_gan.html.md"""
 # %% ../nbs/04_train_gan.ipynb #6878db5d
 from __future__ import annotations
 import copy, json, math, os, random, shutil, signal, tempfile, threading, time, warnings
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -288,11 +288,14 @@ def c2st_views(real, fake, views=C2ST_VIEWS, scale: int = 4, seed: int = 0, **c2
     if r.shape[-1] % scale or r.shape[-1] < 2 * scale:
         raise DataError(f"c2st_views: scale={scale} must divide the image side {r.shape[-1]} at least twice over")
     def detail(x): return x - F.interpolate(F.avg_pool2d(x, scale), scale_factor=scale, mode='nearest')
-    fine_sd = detail(r).std().clamp_min(1e-4)   # one gain for both sides: the detail is small next to [-1, 1]
+    def fine():   # one gain for both sides, the reals' spread: the detail is small next to [-1, 1]
+        dr, df = detail(r), detail(f)
+        sd = dr.std().clamp_min(1e-4)
+        return dr / sd, df / sd
     pairs = {'raw': lambda: (r, f), 'grayscale': lambda: (r.mean(1, keepdim=True), f.mean(1, keepdim=True)),
              'colour_matched': lambda: (r, _colour_match(f, r, seed)),
              'coarse': lambda: (F.avg_pool2d(r, scale), F.avg_pool2d(f, scale)),
-             'fine': lambda: (detail(r) / fine_sd, detail(f) / fine_sd)}
+             'fine': fine}
     return {v: c2st(*pairs[v](), seed=seed, **c2st_kw) for v in views}
 
 # %% ../nbs/04_train_gan.ipynb #3e3e915b
@@ -928,7 +931,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
-    if cfg is not None and noise_per_channel: cfg = GANConfig(**{**asdict(cfg), 'noise_per_channel': True})
+    if cfg is not None and noise_per_channel: cfg = replace(cfg, noise_per_channel=True)
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
                                        range_penalty=range_penalty)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")

@@ -38,13 +38,11 @@ def test_range_penalty_enters_g_loss(monkeypatch):
 def test_resume_writes_changed_options_back(tmp_path):
     "kimg / snap_kimg given on resume are written to config.json, so a later plain resume keeps them"
     train_gan(IMGS, out=tmp_path, kimg=0.008, **FAST)
-    before = (tmp_path / 'config.json').stat().st_mtime_ns
-    train_gan(IMGS, out=tmp_path, resume=True, kimg=0.016, progress=False)
     train_gan(IMGS, out=tmp_path, resume=True, kimg=0.024, snap_kimg=0.004, progress=False)
     recipe = json.loads((tmp_path / 'config.json').read_text())['training']
     assert (recipe['kimg'], recipe['snap_kimg'], recipe['batch']) == (0.024, 0.004, 4)
     tr = train_gan(IMGS, out=tmp_path, resume=True, progress=False)   # nothing given: the rewritten recipe holds
-    assert (tr.opts.snap_kimg, tr.state['kimg']) == (0.004, 0.024) and before != (tmp_path / 'config.json').stat().st_mtime_ns
+    assert (tr.opts.snap_kimg, tr.state['kimg']) == (0.004, 0.024)
     assert not list(tmp_path.glob('*.tmp*')) and not list(tmp_path.glob('.tmp*'))
 
 def test_resume_is_exact(tmp_path):
