@@ -15,13 +15,15 @@ import torch.nn.functional as F
 from .data import ModelError, DataError, atomic_write
 
 # %% auto #0
-__all__ = ['SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset', 'blur_kernel',
-           'FullyConnected', 'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'SynthesisNetwork',
-           'Generator', 'EqConv', 'DiscriminatorBlock', 'minibatch_std', 'Discriminator', 'save_generator',
-           'bundled_generator_path', 'load_generator', 'cmd_generate', 'tune_glibc_malloc', 'compile_module']
+__all__ = ['SKIP_PADS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset', 'blur_kernel',
+           'FullyConnected', 'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'upsample_image',
+           'SynthesisNetwork', 'Generator', 'EqConv', 'DiscriminatorBlock', 'minibatch_std', 'Discriminator',
+           'save_generator', 'bundled_generator_path', 'load_generator', 'cmd_generate', 'tune_glibc_malloc',
+           'compile_module']
 
 # %% ../nbs/03_stylegan.ipynb #1ddc46fa
 def _is_pow2(n): return isinstance(n, int) and n >= 4 and (n & (n - 1)) == 0
+SKIP_PADS = ('replicate', 'zero')
 
 @dataclass
 class GANConfig:
@@ -39,6 +41,8 @@ class GANConfig:
     conv_clamp: float | None = None  # clamp conv outputs to ±conv_clamp (stabilises reduced precision); None = off
     d_channels: dict = field(default_factory=dict)  # discriminator width per resolution; empty: the same as `channels`
     noise_per_channel: bool = False  # a learned noise strength per feature channel (StyleGAN1) instead of per layer
+    skip_pad: str = 'replicate'   # border handling of the skip path's 2× image upsampling: 'replicate' or 'zero' (old)
+    noise_init: float = 0.0       # initial noise strength of every layer (StyleGAN2: 0)
 
     def __post_init__(self):
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
@@ -47,6 +51,8 @@ class GANConfig:
         need = [2 ** i for i in range(2, int(math.log2(self.res)) + 1)]
         self.channels = self._widths('channels', self.channels or {r: min(256, 8192 // r) for r in need}, need)  # = reference64
         self.d_channels = self._widths('d_channels', self.d_channels or self.channels, need)
+        if self.skip_pad not in SKIP_PADS:
+            raise ModelError(f"GANConfig.skip_pad={self.skip_pad!r}: use one of {SKIP_PADS}")
         if self.mbstd_group < 1 or self.mbstd_channels < 1 or self.d_channels[4] % self.mbstd_channels:
             raise ModelError(f"GANConfig: mbstd_group={self.mbstd_group} must be ≥ 1 and mbstd_channels={self.mbstd_channels} "
                              f"must divide the discriminator's 4×4 width {self.d_channels[4]}")
@@ -69,7 +75,8 @@ class GANConfig:
     def from_dict(cls, d: dict) -> GANConfig:
         "Build from a dict (e.g. parsed config.json); string keys of `channels` become ints, unknown keys are ignored"
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        # configs written before `skip_pad` existed were trained with zero padding: keep rendering them that way
+        return cls(**{'skip_pad': 'zero', **{k: v for k, v in d.items() if k in names}})
 
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2)
     @classmethod
@@ -234,6 +241,13 @@ class SynthesisBlock(nn.Module):
     def styled_layers(self): return ([] if self.first else [self.conv0]) + [self.conv1, self.torgb]
 
 # %% ../nbs/03_stylegan.ipynb #b78aeb0a
+def upsample_image(img, kernel, pad: str = 'replicate') -> torch.Tensor:
+    "2× upsampling of N×C×H×W images: zero insertion + the low-pass `kernel` (a strided transposed depthwise conv)"
+    if pad == 'zero': return F.conv_transpose2d(img, kernel, stride=2, padding=1, groups=img.shape[1])
+    # one replicated pixel a side gives the border rows the neighbours they lack; its 2 output rows are cut off again
+    up = F.conv_transpose2d(F.pad(img, (1, 1, 1, 1), mode='replicate'), kernel, stride=2, padding=1, groups=img.shape[1])
+    return up[..., 2:-2, 2:-2]
+
 def _autocast(device_type, enabled):
     return torch.autocast(device_type, dtype=torch.bfloat16) if enabled else contextlib.nullcontext()
 
@@ -258,6 +272,11 @@ class SynthesisNetwork(nn.Module):
         self.layer_names = [n for n, _ in self.styled]
         self._layers = [l for b in self.blocks for l in b.styled_layers()]
         self.style_dims = [l.affine.weight.shape[0] for l in self._layers]
+        # a strength of exactly 0 has no expected gradient (the noise is zero-mean and independent of all else);
+        # `noise_init` starts elsewhere to test whether that is why G leaves its fine noise unused (04: it is not)
+        with torch.no_grad():
+            for l in self._layers:
+                if isinstance(l, ModulatedConv): l.noise_strength.fill_(cfg.noise_init)
 
     def _check_ws(self, ws):
         if ws.ndim == 2: ws = ws.unsqueeze(1).expand(-1, self.num_ws, -1)
@@ -293,9 +312,7 @@ class SynthesisNetwork(nn.Module):
                 x = blk.conv1(x, styles.pop(0), noise_mode, fused_modconv)
             rgb = blk.torgb(x, styles.pop(0))
             if img is None: img = rgb
-            else:   # 2× upsampling of the running image: zero insertion + low-pass == a strided transposed depthwise conv
-                img = F.conv_transpose2d(img, blk.img_up.to(img.dtype), stride=2, padding=1, groups=img.shape[1])
-                img = img.add_(rgb.to(img.dtype))
+            else: img = upsample_image(img, blk.img_up.to(img.dtype), self.cfg.skip_pad).add_(rgb.to(img.dtype))
         return img
 
 # %% ../nbs/03_stylegan.ipynb #f3893c14

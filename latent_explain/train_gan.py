@@ -219,16 +219,21 @@ def _c2st_net(c: int, width: int) -> nn.Module:
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * width, 1))
 
 def c2st(real, fake, epochs: int = 15, bs: int = 64, lr: float = 2e-3, width: int = 16, max_res: int = 64,
-         seed: int = 0, device=None) -> float:
-    "Held-out accuracy of a fresh CNN separating `real` from `fake` images (0.5 = indistinguishable)"
+         seed: int = 0, device=None, repeats: int = 1) -> float:
+    "Held-out accuracy of a fresh CNN separating `real` from `fake` images (0.5 = indistinguishable); best of `repeats`"
     r, f = as_float_images(real), as_float_images(fake)
     n = min(len(r), len(f))
     if n < 8: raise DataError(f"c2st: needs at least 8 real and 8 generated images, got {len(r)} and {len(f)}")
     if r.shape[1:] != f.shape[1:]:
         raise DataError(f"c2st: real images {tuple(r.shape[1:])} and fakes {tuple(f.shape[1:])} differ; resize one side")
+    if repeats < 1: raise DataError(f"c2st: repeats={repeats}; train at least 1 classifier")
+    if r.shape[-1] > max_res: r, f = (F.adaptive_avg_pool2d(t, max_res) for t in (r, f))  # speed; C2ST stays valid
+    return max(_c2st_once(r, f, n, seed + i, epochs, bs, lr, width, device) for i in range(repeats))
+
+def _c2st_once(r, f, n, seed, epochs, bs, lr, width, device) -> float:
+    "One C2ST: `seed` draws n of each side, splits them in halves, initialises and trains the CNN"
     rng = np.random.default_rng(seed)
     r, f = r[rng.permutation(len(r))[:n]], f[rng.permutation(len(f))[:n]]
-    if r.shape[-1] > max_res: r, f = (F.adaptive_avg_pool2d(t, max_res) for t in (r, f))  # speed; C2ST stays valid
     h = n // 2
     xtr, ytr = torch.cat([r[:h], f[:h]]), torch.cat([torch.ones(h), torch.zeros(h)])
     xte, yte = torch.cat([r[h:], f[h:]]), torch.cat([torch.ones(n - h), torch.zeros(n - h)])
@@ -270,7 +275,7 @@ def realism(real, fake, meters: dict | None = None, seed: int = 0, **c2st_kw) ->
     return out
 
 # %% ../nbs/04_train_gan.ipynb #7a3e5049
-C2ST_VIEWS = ('raw', 'grayscale', 'colour_matched', 'coarse', 'fine')
+C2ST_VIEWS = ('raw', 'grayscale', 'colour_matched', 'coarse', 'fine', 'interior')
 
 def _colour_match(fake: torch.Tensor, real: torch.Tensor, seed: int) -> torch.Tensor:
     "Each fake with the per-channel mean and standard deviation of a randomly drawn real image"
@@ -295,7 +300,7 @@ def c2st_views(real, fake, views=C2ST_VIEWS, scale: int = 4, seed: int = 0, **c2
     pairs = {'raw': lambda: (r, f), 'grayscale': lambda: (r.mean(1, keepdim=True), f.mean(1, keepdim=True)),
              'colour_matched': lambda: (r, _colour_match(f, r, seed)),
              'coarse': lambda: (F.avg_pool2d(r, scale), F.avg_pool2d(f, scale)),
-             'fine': fine}
+             'fine': fine, 'interior': lambda: (r[..., scale:-scale, scale:-scale], f[..., scale:-scale, scale:-scale])}
     return {v: c2st(*pairs[v](), seed=seed, **c2st_kw) for v in views}
 
 # %% ../nbs/04_train_gan.ipynb #3e3e915b
@@ -379,11 +384,8 @@ def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
     try: d = json.loads(p.read_text())
     except (OSError, ValueError) as e:
         raise ModelError(f"{p}: can't read the GAN config ({e}); point to a folder written by train_gan") from e
-    known = {f.name for f in fields(GANConfig)}
-    c = {k: v for k, v in d.items() if k in known}
-    if 'channels' in c: c['channels'] = {int(k): int(v) for k, v in c['channels'].items()}
-    topt = {f.name for f in fields(TrainOptions)}
-    return GANConfig(**c), TrainOptions(**{k: v for k, v in d.get('training', {}).items() if k in topt})
+    topt = {f.name for f in fields(TrainOptions)}   # (from_dict: an old run's config resumes with its old skip_pad)
+    return GANConfig.from_dict(d), TrainOptions(**{k: v for k, v in d.get('training', {}).items() if k in topt})
 
 def read_state(gandir) -> dict | None:
     "GANDIR/training_state.json as a dict, or None when the folder has no committed checkpoint"
@@ -691,6 +693,7 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
                     seed: int = 0,         # picks the real images, the latents and the C2ST split
                     floor: bool = True,    # also score two disjoint halves of `real` against each other
                     views: bool = False,   # also 'c2st_<view>' keys: C2ST on the `c2st_views` other than raw
+                    repeats: int = 3,      # C2STs per score, the best kept (see `c2st`)
                     device=None) -> dict:
     "{'n', 'c2st', 'spread', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
     data = _to_uint8_nchw(real)
@@ -701,9 +704,9 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
     # judged as saved, in uint8 like the real images (NVlabs' metrics quantise their fakes the same way)
     fake = as_float_images(from_generator_range(generate(G, n, seed=seed + 1, noise_mode='random')))
     def score(other):
-        out = realism(r1, other, meters, seed=seed, device=device)
+        out = realism(r1, other, meters, seed=seed, device=device, repeats=repeats)
         if views:
-            extra = c2st_views(r1, other, C2ST_VIEWS[1:], seed=seed, device=device)
+            extra = c2st_views(r1, other, C2ST_VIEWS[1:], seed=seed, device=device, repeats=repeats)
             out.update({f'c2st_{v}': acc for v, acc in extra.items()})
         return out
     out = {'n': n, **score(fake)}
@@ -916,6 +919,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   ada_ops: str = 'bc',   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both
                   range_penalty: float = 0.0,  # weight of G's penalty on values beyond [-1, 1] (0: off)
                   noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
+                  noise_init: float = 0.0,  # initial noise strength of every layer in a new run (StyleGAN2: 0)
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
@@ -931,7 +935,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
-    if cfg is not None and noise_per_channel: cfg = replace(cfg, noise_per_channel=True)
+    if cfg is not None: cfg = replace(cfg, noise_per_channel=bool(noise_per_channel), noise_init=float(noise_init))
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
                                        range_penalty=range_penalty)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
@@ -954,12 +958,13 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
                   seed: int = 0,         # picks the real images, the latents and the C2ST split
                   floor: bool = True,    # also score two halves of the real images (--no-floor skips it)
                   views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine views: what gives G away
+                  repeats: int = 3,      # C2ST classifiers per score, the best kept (one can under-report)
                   threads: int = 0):     # CPU threads for torch; 0: torch's default
     "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
     meter_fns = _meters_arg(meters)   # checked before loading anything
     if threads > 0: torch.set_num_threads(threads)
     G = load_generator(gan)
     real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res)
-    r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views)
+    r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views, repeats=repeats)
     print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))
     return r

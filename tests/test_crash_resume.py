@@ -105,7 +105,7 @@ def test_cli_signal_stops_with_checkpoint(tmp_path, sig):
         Image.fromarray(a).save(data / f'{i:02d}.png')
     exe = Path(sys.executable).with_name('latent-explain')
     base = [str(exe), 'train-gan', '--data', str(data), '--res', '16', '--preset', 'tiny', '--batch', '4',
-            '--ada-ops', 'b', '--range-penalty', '0.05', '--noise-per-channel',
+            '--ada-ops', 'b', '--range-penalty', '0.05', '--noise-per-channel', '--noise-init', '0.03',
             '--snap-kimg', '100',   # no snapshot before the signal
             '--out', str(out), '--threads', '1']
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
@@ -125,7 +125,7 @@ def test_cli_signal_stops_with_checkpoint(tmp_path, sig):
     assert not list(out.rglob('.tmp*')) and len(list(out.glob('ckpt-*'))) == 1
     config = json.loads((out / 'config.json').read_text())
     recipe = config['training']   # the flags reached the recipe and the architecture
-    assert (recipe['ada_ops'], recipe['range_penalty'], config['noise_per_channel']) == ('b', 0.05, True)
+    assert (recipe['ada_ops'], recipe['range_penalty'], config['noise_per_channel'], config['noise_init']) == ('b', 0.05, True, 0.03)
     target = round(st['kimg'] + 0.008, 3)   # two more steps of 4 images
     r = subprocess.run(base + ['--resume', '--kimg', str(target)], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]

@@ -128,6 +128,25 @@ def test_per_channel_noise_roundtrip_and_old_configs(tmp_path):
     assert not load_generator(tmp_path / 'old').cfg.noise_per_channel
 
 
+def test_skip_pad_new_default_old_configs_and_resume(tmp_path):
+    "New generators pad the skip path by replication; configs written before skip_pad existed load and resume with zeros"
+    from latent_explain.train_gan import read_config
+    assert load_generator('histology64').cfg.skip_pad == 'zero'      # bundled: trained with zero padding
+    torch.manual_seed(0)
+    G = make_G()
+    assert G.cfg.skip_pad == 'replicate'
+    save_generator(G, tmp_path / 'g')
+    cfg = json.loads((tmp_path / 'g' / 'config.json').read_text()); del cfg['skip_pad']
+    (tmp_path / 'g' / 'config.json').write_text(json.dumps(cfg))     # as written before the option existed
+    G_old = load_generator(tmp_path / 'g')
+    assert G_old.cfg.skip_pad == 'zero' and read_config(tmp_path / 'g')[0].skip_pad == 'zero'
+    ws = G.mapping(torch.randn(3, G.z_dim))
+    new, old = G.synthesis(ws, noise_mode='const'), G_old.synthesis(ws, noise_mode='const')
+    # only a border band differs: edge rows at 8 px reach 3 rows into the 16-px image (the 4-tap kernel spans -1..+2)
+    assert torch.equal(new[..., 3:-3, 3:-3], old[..., 3:-3, 3:-3])
+    assert (new - old).abs()[..., 0, :].mean() > 1e-3
+
+
 def test_load_errors(tmp_path):
     with pytest.raises(ModelError, match='not found'): load_generator(tmp_path / 'missing')
     G = make_G()
