@@ -179,14 +179,19 @@ def test_tiny_preset_200_steps(channels):
     assert img.shape == (8, channels, 16, 16) and img.min() >= -1 and img.max() <= 1 and img.std() > 0.01
 
 def test_stop_request_catches_each_signal_once():
-    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-    with StopRequest() as stop:
-        signal.raise_signal(signal.SIGINT)            # caught: no KeyboardInterrupt, just the flag
-        assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGINT) == before[0]   # a second Ctrl-C interrupts
-        signal.raise_signal(signal.SIGTERM)           # a scheduler's SIGTERM after a Ctrl-C: absorbed once
-        assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGTERM) == before[1]
-        with pytest.raises(KeyboardInterrupt): signal.raise_signal(signal.SIGINT)
-    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    # Python's usual Ctrl-C handler, whatever the launching shell or an earlier test left in place (a CI run once
+    # started this test with a SIGINT handler that does not raise)
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+        with StopRequest() as stop:
+            signal.raise_signal(signal.SIGINT)            # caught: no KeyboardInterrupt, just the flag
+            assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGINT) == before[0]   # a second Ctrl-C interrupts
+            signal.raise_signal(signal.SIGTERM)           # a scheduler's SIGTERM after a Ctrl-C: absorbed once
+            assert stop.name == 'SIGINT' and signal.getsignal(signal.SIGTERM) == before[1]
+            with pytest.raises(KeyboardInterrupt): signal.raise_signal(signal.SIGINT)
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    finally: signal.signal(signal.SIGINT, saved)
 
 def test_ctrl_c_stops_fit_with_checkpoint(tmp_path):
     "SIGINT during step 5: fit stops after it, checkpoints step 5 (not the last snapshot), and a resume goes on"
