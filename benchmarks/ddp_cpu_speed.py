@@ -2,8 +2,8 @@
 
 Asks whether splitting the batch over 2 single-threaded gloo ranks (`torchrun --nproc_per_node 2`) trains faster
 than 1 process with 2 threads, as small convolutions (batch 32, widths 32-128) might leave a second thread idle.
-Measured on the 2-core CPU (2026-11-27): 1 × 2 203 kimg/h, 2 × 1 205 kimg/h (1.01×), 1 × 1 112 kimg/h (0.55×):
-no, two threads already scale 1.8×, and one process is simpler. Each layout trains the same preset, data, seed and
+Measured on the 2-core CPU (2026-11-27, two runs): 1 × 2 203-204 kimg/h, 2 × 1 202-205 (0.99-1.01×), 1 × 1 112-115
+(0.55-0.56×): no, two threads already scale 1.8×, and one process is simpler. Each layout trains the same preset, data, seed and
 global batch, 17 warm-up steps (one of each lazy regulariser) then `--steps` timed steps; every layout runs in its
 own fresh process(es), one after another.
 
@@ -13,21 +13,17 @@ import argparse, json, os, socket, subprocess, sys, tempfile, textwrap
 from pathlib import Path
 
 WORKER = textwrap.dedent('''
-    import json, os, sys, time, numpy as np, torch
+    import json, os, sys, numpy as np, torch
     from pathlib import Path
-    from latent_explain.stylegan import gan_preset, tune_glibc_malloc
-    from latent_explain.train_gan import GANTrainer, TrainOptions
+    from latent_explain.stylegan import tune_glibc_malloc
+    sys.path.insert(0, sys.argv[5])   # benchmarks/: the timing loop of width_split_speed
+    from width_split_speed import kimg_per_hour, PRESET
     torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
     tune_glibc_malloc()
     out, steps, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     world = int(os.environ.get('WORLD_SIZE', '1'))
-    images = np.load(sys.argv[4])
-    tr = GANTrainer(images, gan_preset(64), TrainOptions(batch=batch, batch_gpu=batch // world, realism_n=0, grid_n=0))
-    for _ in range(17): tr.train_step()
-    t, n0 = time.perf_counter(), tr.state['cur_nimg']
-    for _ in range(steps): tr.train_step()
-    kimg_h = (tr.state['cur_nimg'] - n0) / (time.perf_counter() - t) * 3.6
-    if tr.rank == 0: Path(out).write_text(json.dumps({'kimg_per_h': kimg_h}))
+    kimg_h = kimg_per_hour(PRESET, PRESET, np.load(sys.argv[4]), steps, batch, batch_gpu=batch // world)
+    if int(os.environ.get('RANK', '0')) == 0: Path(out).write_text(json.dumps({'kimg_per_h': kimg_h}))
 ''')
 
 
@@ -40,7 +36,7 @@ def run_layout(procs: int, threads: int, steps: int, batch: int, tmp: Path) -> f
     out = tmp / f'{procs}x{threads}.json'
     env = {**os.environ, 'OMP_NUM_THREADS': str(threads), 'MASTER_ADDR': '127.0.0.1', 'GLOO_SOCKET_IFNAME': 'lo',
            'MALLOC_MMAP_THRESHOLD_': '2147483647', 'MALLOC_TRIM_THRESHOLD_': '17179869184'}
-    args = [str(tmp / 'worker.py'), str(out), str(steps), str(batch), str(tmp / 'images.npy')]
+    args = [str(tmp / 'worker.py'), str(out), str(steps), str(batch), str(tmp / 'images.npy'), str(Path(__file__).resolve().parent)]
     cmd = ([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', str(procs), '--master_addr', '127.0.0.1',
             '--master_port', str(_free_port())] if procs > 1 else [sys.executable]) + args
     r = subprocess.run(cmd, env=env, capture_output=True, text=True)

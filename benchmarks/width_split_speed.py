@@ -19,9 +19,10 @@ VARIANTS = {'preset': (PRESET, PRESET), 'both_wide': (WIDE, WIDE), 'g_wide': (WI
             'g_wide_d_narrow': (WIDE, NARROW), 'd_narrow': (PRESET, NARROW)}
 
 
-def kimg_per_hour(g: dict, d: dict, images, steps: int, batch: int) -> float:
+def kimg_per_hour(g: dict, d: dict, images, steps: int, batch: int, batch_gpu: int = 0) -> float:
+    "Training kimg/h of the 64 preset with G widths `g` and D widths `d` (also per rank under torchrun: `batch_gpu`)"
     cfg = GANConfig.from_dict({**gan_preset(64).to_dict(), 'preset': '', 'channels': g, 'd_channels': d})
-    tr = GANTrainer(images, cfg, TrainOptions(batch=batch, realism_n=0, grid_n=0))
+    tr = GANTrainer(images, cfg, TrainOptions(batch=batch, batch_gpu=batch_gpu, realism_n=0, grid_n=0))
     for _ in range(17): tr.train_step()
     t, n0 = time.perf_counter(), tr.state['cur_nimg']
     for _ in range(steps): tr.train_step()

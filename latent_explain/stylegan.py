@@ -165,15 +165,16 @@ NOISE_MODES = ('random', 'const', 'none')
 
 class ModulatedConv(nn.Module):
     "3×3 modulated/demodulated convolution (+ optional 2× upsampling), noise, bias, leaky ReLU (output stored without √2)"
-    def __init__(self, in_ch, out_ch, w_dim, res, up=False, conv_clamp=None, noise_per_channel=False):
+    def __init__(self, in_ch, out_ch, w_dim, res, up=False, conv_clamp=None, noise_per_channel=False, noise_init=0.0):
         super().__init__()
         self.in_ch, self.out_ch, self.res, self.up, self.conv_clamp = in_ch, out_ch, res, up, conv_clamp
         self.affine = FullyConnected(w_dim, in_ch, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, 3, 3).contiguous(memory_format=torch.channels_last))
         self.bias = nn.Parameter(torch.zeros(out_ch))
         # one scalar per layer (StyleGAN2) adds the same noise map to every channel; per channel (StyleGAN1) lets
-        # G put fine noise only into the features where it belongs
-        self.noise_strength = nn.Parameter(torch.zeros([out_ch] if noise_per_channel else []))
+        # G put fine noise only into the features where it belongs. At exactly 0 (StyleGAN2's start) a strength has no
+        # expected gradient, the noise being zero-mean and independent of all else; `noise_init` starts elsewhere
+        self.noise_strength = nn.Parameter(torch.full([out_ch] if noise_per_channel else [], float(noise_init)))
         self.register_buffer('noise_const', torch.randn(res, res))
         self.weight_gain = 1 / math.sqrt(in_ch * 9)
         if up: self.register_buffer('blur', blur_kernel(out_ch, gain=4.0), persistent=False)
@@ -228,13 +229,13 @@ class ToRGB(nn.Module):
 # %% ../nbs/03_stylegan.ipynb #cb0fdc13
 class SynthesisBlock(nn.Module):
     "One resolution of the skip generator: [upsampling conv], conv, toRGB"
-    def __init__(self, in_ch, out_ch, w_dim, res, img_channels, conv_clamp=None, noise_per_channel=False):
+    def __init__(self, in_ch, out_ch, w_dim, res, img_channels, conv_clamp=None, **noise_kw):
+        "`noise_kw`: `ModulatedConv`'s `noise_per_channel` and `noise_init`, for both convolutions"
         super().__init__()
         self.res, self.first = res, in_ch == 0
         if self.first: self.const = nn.Parameter(torch.randn(out_ch, 4, 4))
-        else: self.conv0 = ModulatedConv(in_ch, out_ch, w_dim, res, up=True, conv_clamp=conv_clamp,
-                                         noise_per_channel=noise_per_channel)
-        self.conv1 = ModulatedConv(out_ch, out_ch, w_dim, res, conv_clamp=conv_clamp, noise_per_channel=noise_per_channel)
+        else: self.conv0 = ModulatedConv(in_ch, out_ch, w_dim, res, up=True, conv_clamp=conv_clamp, **noise_kw)
+        self.conv1 = ModulatedConv(out_ch, out_ch, w_dim, res, conv_clamp=conv_clamp, **noise_kw)
         self.torgb = ToRGB(out_ch, img_channels, w_dim, conv_clamp=conv_clamp)
         if not self.first: self.register_buffer('img_up', blur_kernel(img_channels, gain=4.0), persistent=False)
 
@@ -263,7 +264,8 @@ class SynthesisNetwork(nn.Module):
         self.num_ws = cfg.num_ws
         ress = [2 ** i for i in range(2, int(math.log2(cfg.res)) + 1)]
         self.blocks = nn.ModuleList(SynthesisBlock(0 if r == 4 else cfg.channels[r // 2], cfg.channels[r], cfg.w_dim, r,
-                                                   cfg.img_channels, cfg.conv_clamp, cfg.noise_per_channel) for r in ress)
+                                                   cfg.img_channels, cfg.conv_clamp, noise_per_channel=cfg.noise_per_channel,
+                                                   noise_init=cfg.noise_init) for r in ress)
         # (layer, index into W+) for every style vector, in StyleSpace order
         self.styled = []
         for i, blk in enumerate(self.blocks):
@@ -272,11 +274,6 @@ class SynthesisNetwork(nn.Module):
         self.layer_names = [n for n, _ in self.styled]
         self._layers = [l for b in self.blocks for l in b.styled_layers()]
         self.style_dims = [l.affine.weight.shape[0] for l in self._layers]
-        # a strength of exactly 0 has no expected gradient (the noise is zero-mean and independent of all else);
-        # `noise_init` starts elsewhere to test whether that is why G leaves its fine noise unused (04: it is not)
-        with torch.no_grad():
-            for l in self._layers:
-                if isinstance(l, ModulatedConv): l.noise_strength.fill_(cfg.noise_init)
 
     def _check_ws(self, ws):
         if ws.ndim == 2: ws = ws.unsqueeze(1).expand(-1, self.num_ws, -1)
