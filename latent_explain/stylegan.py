@@ -15,15 +15,16 @@ import torch.nn.functional as F
 from .data import ModelError, DataError, atomic_write
 
 # %% auto #0
-__all__ = ['SKIP_PADS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset', 'blur_kernel',
-           'FullyConnected', 'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'upsample_image',
-           'SynthesisNetwork', 'Generator', 'EqConv', 'DiscriminatorBlock', 'minibatch_std', 'Discriminator',
-           'save_generator', 'bundled_generator_path', 'load_generator', 'cmd_generate', 'tune_glibc_malloc',
-           'compile_module']
+__all__ = ['SKIP_PADS', 'OUTPUT_ACTS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset',
+           'blur_kernel', 'FullyConnected', 'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock',
+           'upsample_image', 'SynthesisNetwork', 'Generator', 'EqConv', 'DiscriminatorBlock', 'minibatch_std',
+           'Discriminator', 'save_generator', 'bundled_generator_path', 'load_generator', 'cmd_generate',
+           'tune_glibc_malloc', 'compile_module']
 
 # %% ../nbs/03_stylegan.ipynb #1ddc46fa
 def _is_pow2(n): return isinstance(n, int) and n >= 4 and (n & (n - 1)) == 0
 SKIP_PADS = ('replicate', 'zero')
+OUTPUT_ACTS = ('linear', 'tanh')
 
 @dataclass
 class GANConfig:
@@ -43,6 +44,7 @@ class GANConfig:
     noise_per_channel: bool = False  # a learned noise strength per feature channel (StyleGAN1) instead of per layer
     skip_pad: str = 'replicate'   # border handling of the skip path's 2× image upsampling: 'replicate' or 'zero' (old)
     noise_init: float = 0.0       # initial noise strength of every layer (StyleGAN2: 0)
+    output_act: str = 'tanh'      # the image's activation: 'tanh' (bounded to (-1, 1)) or 'linear' (StyleGAN2, old)
 
     def __post_init__(self):
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
@@ -53,6 +55,8 @@ class GANConfig:
         self.d_channels = self._widths('d_channels', self.d_channels or self.channels, need)
         if self.skip_pad not in SKIP_PADS:
             raise ModelError(f"GANConfig.skip_pad={self.skip_pad!r}: use one of {SKIP_PADS}")
+        if self.output_act not in OUTPUT_ACTS:
+            raise ModelError(f"GANConfig.output_act={self.output_act!r}: use one of {OUTPUT_ACTS}")
         if self.mbstd_group < 1 or self.mbstd_channels < 1 or self.d_channels[4] % self.mbstd_channels:
             raise ModelError(f"GANConfig: mbstd_group={self.mbstd_group} must be ≥ 1 and mbstd_channels={self.mbstd_channels} "
                              f"must divide the discriminator's 4×4 width {self.d_channels[4]}")
@@ -75,8 +79,9 @@ class GANConfig:
     def from_dict(cls, d: dict) -> GANConfig:
         "Build from a dict (e.g. parsed config.json); string keys of `channels` become ints, unknown keys are ignored"
         names = {f.name for f in fields(cls)}
-        # configs written before `skip_pad` existed were trained with zero padding: keep rendering them that way
-        return cls(**{'skip_pad': 'zero', **{k: v for k, v in d.items() if k in names}})
+        # configs written before `skip_pad` / `output_act` existed were trained with zero padding and a linear output:
+        # keep rendering them that way
+        return cls(**{'skip_pad': 'zero', 'output_act': 'linear', **{k: v for k, v in d.items() if k in names}})
 
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2)
     @classmethod
@@ -91,7 +96,7 @@ def _preset(name, res, channels, z=128, mapping=2, **kw):
 _PRESETS = {
     'tiny':   _preset('tiny', 16, {4: 32, 8: 32, 16: 16}, z=32),
     'tiny32': _preset('tiny32', 32, {4: 32, 8: 32, 16: 16, 32: 16}, z=32),
-    'reference64': _preset('reference64', 64, {4: 256, 8: 256, 16: 256, 32: 256, 64: 128}, z=256),
+    'reference64': _preset('reference64', 64, {4: 256, 8: 256, 16: 256, 32: 256, 64: 128}, z=256, output_act='linear'),
     **{str(r): _preset(str(r), r, {k: v for k, v in _CPU_WIDTHS.items() if k <= r}, z=128, mapping=4) for r in (16, 32, 64)},
     **{str(r): _preset(str(r), r, {2 ** i: min(512, (32768 if r >= 512 else 16384) // 2 ** i)
                                    for i in range(2, int(math.log2(r)) + 1)}, z=512, mapping=8) for r in (128, 256, 512)},
@@ -310,7 +315,7 @@ class SynthesisNetwork(nn.Module):
             rgb = blk.torgb(x, styles.pop(0))
             if img is None: img = rgb
             else: img = upsample_image(img, blk.img_up.to(img.dtype), self.cfg.skip_pad).add_(rgb.to(img.dtype))
-        return img
+        return torch.tanh(img) if self.cfg.output_act == 'tanh' else img
 
 # %% ../nbs/03_stylegan.ipynb #f3893c14
 class Generator(nn.Module):

@@ -434,6 +434,8 @@ class GANTrainer:
             raise DataError(f"train_gan: images are {C}×{H}×{W} but the GAN config wants "
                             f"{cfg.img_channels}×{cfg.res}×{cfg.res}; resize the images or choose res/channels to match")
         o = self.opts
+        if cfg.output_act == 'tanh' and o.range_penalty > 0:   # a silent no-op would mislead whoever set it
+            warnings.warn(f"range_penalty={o.range_penalty} has no effect with output_act='tanh': G's image never leaves (-1, 1)")
         o.batch_gpu = o.batch_gpu or o.batch // self.world
         if o.batch_gpu < 1 or o.batch % (o.batch_gpu * self.world):
             raise DataError(f"batch={o.batch} is not a multiple of batch_gpu={o.batch_gpu} × {self.world} ranks; "
@@ -920,9 +922,12 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   range_penalty: float = 0.0,  # weight of G's penalty on values beyond [-1, 1] (0: off)
                   noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
                   noise_init: float = 0.0,  # initial noise strength of every layer in a new run (StyleGAN2: 0)
+                  output_act: str = '',  # G's image activation in a new run: 'tanh' (bounded) or 'linear' (StyleGAN2); '': the preset's
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
+                  pl_weight: float = 2.0,   # path-length regularisation weight (0: off, as NVlabs' cifar config)
+                  style_mixing: float = 0.9,  # probability of mixing two latents in a batch (0: off, as cifar)
                   device: str = '',      # 'cpu', 'cuda'; default: CUDA when available
                   threads: int = 0,      # CPU threads for torch; 0: torch's default (all physical cores)
                   minutes: float = 0,    # stop with a checkpoint after this many minutes even before --kimg; 0: no limit
@@ -935,9 +940,10 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
-    if cfg is not None: cfg = replace(cfg, noise_per_channel=bool(noise_per_channel), noise_init=float(noise_init))
+    if cfg is not None: cfg = replace(cfg, noise_per_channel=bool(noise_per_channel), noise_init=float(noise_init),
+                                         output_act=output_act or cfg.output_act)
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
-                                       range_penalty=range_penalty)
+                                       range_penalty=range_penalty, pl_weight=pl_weight, style_mixing=style_mixing)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
     if snap_kimg > 0: opts['snap_kimg'] = snap_kimg
     if kimg > 0: opts['kimg'] = kimg   # a plain --resume goes on to the run's own target

@@ -106,7 +106,7 @@ def test_cli_signal_stops_with_checkpoint(tmp_path, sig):
     exe = Path(sys.executable).with_name('latent-explain')
     base = [str(exe), 'train-gan', '--data', str(data), '--res', '16', '--preset', 'tiny', '--batch', '4',
             '--ada-ops', 'b', '--range-penalty', '0.05', '--noise-per-channel', '--noise-init', '0.03',
-            '--snap-kimg', '100',   # no snapshot before the signal
+            '--pl-weight', '0', '--style-mixing', '0.25', '--output-act', 'linear', '--snap-kimg', '100',   # no snapshot before the signal
             '--out', str(out), '--threads', '1']
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
     p = subprocess.Popen(base + ['--kimg', '100'], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -126,6 +126,7 @@ def test_cli_signal_stops_with_checkpoint(tmp_path, sig):
     config = json.loads((out / 'config.json').read_text())
     recipe = config['training']   # the flags reached the recipe and the architecture
     assert (recipe['ada_ops'], recipe['range_penalty'], config['noise_per_channel'], config['noise_init']) == ('b', 0.05, True, 0.03)
+    assert (recipe['pl_weight'], recipe['style_mixing'], config['output_act']) == (0.0, 0.25, 'linear')
     target = round(st['kimg'] + 0.008, 3)   # two more steps of 4 images
     r = subprocess.run(base + ['--resume', '--kimg', str(target)], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]

@@ -128,23 +128,26 @@ def test_per_channel_noise_roundtrip_and_old_configs(tmp_path):
     assert not load_generator(tmp_path / 'old').cfg.noise_per_channel
 
 
-def test_skip_pad_new_default_old_configs_and_resume(tmp_path):
-    "New generators pad the skip path by replication; configs written before skip_pad existed load and resume with zeros"
+def test_new_defaults_old_configs_and_resume(tmp_path):
+    "New generators: replicated skip padding and a tanh output; configs written before either existed load and resume as trained"
     from latent_explain.train_gan import read_config
-    assert load_generator('histology64').cfg.skip_pad == 'zero'      # bundled: trained with zero padding
+    bundled = load_generator('histology64').cfg                      # bundled: zero padding, linear output
+    assert (bundled.skip_pad, bundled.output_act) == ('zero', 'linear')
     torch.manual_seed(0)
     G = make_G()
-    assert G.cfg.skip_pad == 'replicate'
+    assert (G.cfg.skip_pad, G.cfg.output_act) == ('replicate', 'tanh')
     save_generator(G, tmp_path / 'g')
-    cfg = json.loads((tmp_path / 'g' / 'config.json').read_text()); del cfg['skip_pad']
-    (tmp_path / 'g' / 'config.json').write_text(json.dumps(cfg))     # as written before the option existed
+    cfg = json.loads((tmp_path / 'g' / 'config.json').read_text()); del cfg['skip_pad'], cfg['output_act']
+    (tmp_path / 'g' / 'config.json').write_text(json.dumps(cfg))     # as written before the options existed
     G_old = load_generator(tmp_path / 'g')
-    assert G_old.cfg.skip_pad == 'zero' and read_config(tmp_path / 'g')[0].skip_pad == 'zero'
+    assert (G_old.cfg.skip_pad, G_old.cfg.output_act) == ('zero', 'linear')
+    assert (read_config(tmp_path / 'g')[0].skip_pad, read_config(tmp_path / 'g')[0].output_act) == ('zero', 'linear')
     ws = G.mapping(torch.randn(3, G.z_dim))
     new, old = G.synthesis(ws, noise_mode='const'), G_old.synthesis(ws, noise_mode='const')
-    # only a border band differs: edge rows at 8 px reach 3 rows into the 16-px image (the 4-tap kernel spans -1..+2)
-    assert torch.equal(new[..., 3:-3, 3:-3], old[..., 3:-3, 3:-3])
-    assert (new - old).abs()[..., 0, :].mean() > 1e-3
+    # inside, the new image is tanh of the old; only a border band differs beyond that: edge rows at 8 px reach
+    # 3 rows into the 16-px image (the 4-tap kernel spans -1..+2)
+    torch.testing.assert_close(new[..., 3:-3, 3:-3], torch.tanh(old[..., 3:-3, 3:-3]))
+    assert (new - torch.tanh(old)).abs()[..., 0, :].mean() > 1e-3
 
 
 def test_load_errors(tmp_path):
