@@ -384,7 +384,7 @@ def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
     try: d = json.loads(p.read_text())
     except (OSError, ValueError) as e:
         raise ModelError(f"{p}: can't read the GAN config ({e}); point to a folder written by train_gan") from e
-    topt = {f.name for f in fields(TrainOptions)}   # (from_dict: an old run's config resumes with its old skip_pad)
+    topt = {f.name for f in fields(TrainOptions)}   # (from_dict: an old run resumes with its old skip_pad and output_act)
     return GANConfig.from_dict(d), TrainOptions(**{k: v for k, v in d.get('training', {}).items() if k in topt})
 
 def read_state(gandir) -> dict | None:
@@ -963,7 +963,7 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
                   meters: str = '',      # comma-separated meters, e.g. nuclei_count,hematoxylin_fraction
                   seed: int = 0,         # picks the real images, the latents and the C2ST split
                   floor: bool = True,    # also score two halves of the real images (--no-floor skips it)
-                  views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine views: what gives G away
+                  views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine / interior views: what gives G away
                   repeats: int = 3,      # C2ST classifiers per score, the best kept (one can under-report)
                   threads: int = 0):     # CPU threads for torch; 0: torch's default
     "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
