@@ -22,14 +22,14 @@ from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_gen
                                     tune_glibc_malloc)
 
 # %% auto #0
-__all__ = ['RESUMABLE_OPTIONS', 'C2ST_VIEWS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'TrainOptions', 'check_ada_ops',
-           'resolve_options', 'subseed', 'sample_indices', 'translate', 'ada_augment', 'diff_augment', 'augment',
-           'ada_adjust', 'ema_beta', 'update_ema', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio',
-           'clipped_fraction', 'realism', 'c2st_views', 'dist_setup', 'all_reduce_sum_', 'optimizer_to_files',
-           'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config', 'read_config', 'read_state',
-           'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'range_excess', 'image_grid', 'generate', 'score_generator',
-           'StopRequest', 'image_paths', 'read_image_folder', 'train_gan', 'compare_augmentations', 'cmd_train_gan',
-           'cmd_score_gan']
+__all__ = ['RESUMABLE_OPTIONS', 'C2ST_VIEWS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'BEST_DIR', 'TrainOptions',
+           'check_ada_ops', 'resolve_options', 'subseed', 'sample_indices', 'translate', 'ada_augment', 'diff_augment',
+           'augment', 'ada_adjust', 'ema_beta', 'update_ema', 'as_float_images', 'c2st', 'meter_distance',
+           'spread_ratio', 'clipped_fraction', 'realism', 'c2st_views', 'dist_setup', 'all_reduce_sum_',
+           'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config',
+           'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'range_excess', 'image_grid',
+           'generate', 'score_generator', 'read_best', 'save_best', 'StopRequest', 'image_paths', 'read_image_folder',
+           'train_gan', 'compare_augmentations', 'cmd_train_gan', 'cmd_score_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -715,6 +715,26 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
     if floor: out.update({f'floor_{k}': v for k, v in score(r2).items()})
     return out
 
+BEST_DIR = 'best'
+
+def read_best(gandir) -> dict | None:
+    "GANDIR/best/score.json ({'kimg', 'step', 'c2st'} of the generator kept there), or None if there is none yet"
+    try: return json.loads((Path(gandir) / BEST_DIR / 'score.json').read_text())
+    except (OSError, ValueError): return None   # none, or left half-made by a crash: the next snapshot replaces it
+
+def save_best(gandir, G: nn.Module, row: dict) -> bool:
+    "Keep G in GANDIR/best/ (a generator folder + score.json) when `row`'s C2ST beats the one kept there; True if kept"
+    gandir, old = Path(gandir), read_best(gandir)
+    if old is not None and old['c2st'] <= row['c2st']: return False
+    tmp = Path(tempfile.mkdtemp(dir=gandir, prefix='.tmp-best-')); umask_mode(tmp)
+    save_generator(copy.deepcopy(G).cpu(), tmp)
+    atomic_write(tmp / 'score.json', json.dumps({k: row[k] for k in ('kimg', 'step', 'c2st')}))
+    best, stale = gandir / BEST_DIR, gandir / f'.tmp-old{tmp.name[5:]}'
+    if best.exists(): os.rename(best, stale)   # a folder can't be renamed onto a full one; a crash here leaves no best/
+    os.rename(tmp, best); fsync_path(gandir)
+    shutil.rmtree(stale, ignore_errors=True)
+    return True
+
 @patch
 def snapshot(self: GANTrainer, score: bool = True):
     "Append a history row (losses, p, speed, realism unless `score=False`) and write the sample grid (rank 0)"
@@ -730,6 +750,7 @@ def snapshot(self: GANTrainer, score: bool = True):
         if self.out is not None and o.grid_n > 0:
             grid = image_grid(generate(self.G_ema, o.grid_n, seed=o.seed))
             atomic_write(self.out / 'samples' / f"fakes-{s['kimg']:010.3f}.png", _png_bytes(grid))
+        if self.out is not None and 'c2st' in row: save_best(self.out, self.G_ema, row)
     s['history'].append(row)
     s['train_seconds'] += now - self._snap_t
     self._meter, self._snap_t, self._snap_nimg = {}, time.time(), s['cur_nimg']
@@ -912,7 +933,7 @@ def _meters_arg(meters: str) -> dict:
 def cmd_train_gan(data: str,             # image folder: class sub-folders, labels.csv, or just images (labels ignored)
                   res: int = 64,         # training resolution; images are resized to res×res
                   kimg: float = 0,       # training length in thousands of real images shown to D; 0: the run's (100 if new)
-                  out: str = 'gan',      # GAN folder (checkpoints, config.json, generator.safetensors, samples/)
+                  out: str = 'gan',      # GAN folder (checkpoints, config.json, generator.safetensors, samples/, best/)
                   resume: bool = False,  # continue the run in `out` exactly where its last checkpoint left off (fresh if none)
                   preset: str = '',      # gan_preset name ('tiny', 'reference64', …); default: the preset for res
                   batch: int = 32,       # global batch size
@@ -950,8 +971,10 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), device=device or None,
                    minutes=minutes or None, meters=meter_fns, **opts)
     last = tr.state['history'][-1] if tr.state['history'] else {}
+    best = read_best(out)
     print(f"trained to {tr.state['kimg']:.3f} kimg -> {out} (augment p {tr.state['augment_p']:.3f}"
-          + (f", c2st {last['c2st']:.3f}" if 'c2st' in last else '') + ')')
+          + (f", c2st {last['c2st']:.3f}" if 'c2st' in last else '') + ')'
+          + (f"; lowest c2st {best['c2st']:.3f} at {best['kimg']:.1f} kimg -> {Path(out) / BEST_DIR}" if best else ''))
     if tr.interrupted in StopRequest.signals:   # shells and schedulers read 128 + signal number as "killed by it"
         raise SystemExit(128 + getattr(signal, tr.interrupted))
     return Path(out)

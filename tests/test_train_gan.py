@@ -146,8 +146,9 @@ def test_cmd_train_gan_on_folder(tmp_path, capsys):
         Image.fromarray(IMGS[i, :, :, 0].repeat(2, 0)[:20].repeat(2, 1)[:, :20]).save(data / f'{i}.png')
     out = tmp_path / 'gan'
     assert cmd_train_gan(str(data), res=16, kimg=0.008, out=str(out), preset='tiny', batch=4) == out
-    assert 'kimg' in capsys.readouterr().out
-    assert read_state(out)['kimg'] == 0.008
+    printed = capsys.readouterr().out
+    assert 'kimg' in printed and f"-> {out / 'best'}" in printed    # the lowest-C2ST snapshot is kept, and named
+    assert read_state(out)['kimg'] == 0.008 and load_generator(out / 'best').cfg.res == 16
     with pytest.raises(DataError, match='--resume'): cmd_train_gan(str(data), kimg=0.016, out=str(out), preset='tiny')
     cmd_train_gan(str(data), kimg=0.016, out=str(out), resume=True, meters='mean_intensity')
     st = read_state(out)
