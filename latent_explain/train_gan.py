@@ -227,6 +227,7 @@ def c2st(real, fake, epochs: int = 15, bs: int = 64, lr: float = 2e-3, width: in
     if r.shape[1:] != f.shape[1:]:
         raise DataError(f"c2st: real images {tuple(r.shape[1:])} and fakes {tuple(f.shape[1:])} differ; resize one side")
     if repeats < 1: raise DataError(f"c2st: repeats={repeats}; train at least 1 classifier")
+    if epochs < 1: raise DataError(f"c2st: epochs={epochs}; train each classifier at least 1 epoch")
     if r.shape[-1] > max_res: r, f = (F.adaptive_avg_pool2d(t, max_res) for t in (r, f))  # speed; C2ST stays valid
     return max(_c2st_once(r, f, n, seed + i, epochs, bs, lr, width, device) for i in range(repeats))
 
@@ -696,6 +697,7 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
                     floor: bool = True,    # also score two disjoint halves of `real` against each other
                     views: bool = False,   # also 'c2st_<view>' keys: C2ST on the `c2st_views` other than raw
                     repeats: int = 3,      # C2STs per score, the best kept (see `c2st`)
+                    c2st_epochs: int = 15, # training epochs of each C2ST classifier (more: closer to converged)
                     device=None) -> dict:
     "{'n', 'c2st', 'spread', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
     data = _to_uint8_nchw(real)
@@ -706,9 +708,10 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
     # judged as saved, in uint8 like the real images (NVlabs' metrics quantise their fakes the same way)
     fake = as_float_images(from_generator_range(generate(G, n, seed=seed + 1, noise_mode='random')))
     def score(other):
-        out = realism(r1, other, meters, seed=seed, device=device, repeats=repeats)
+        kw = dict(seed=seed, device=device, repeats=repeats, epochs=c2st_epochs)
+        out = realism(r1, other, meters, **kw)
         if views:
-            extra = c2st_views(r1, other, C2ST_VIEWS[1:], seed=seed, device=device, repeats=repeats)
+            extra = c2st_views(r1, other, C2ST_VIEWS[1:], **kw)
             out.update({f'c2st_{v}': acc for v, acc in extra.items()})
         return out
     out = {'n': n, **score(fake)}
@@ -988,12 +991,15 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
                   floor: bool = True,    # also score two halves of the real images (--no-floor skips it)
                   views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine / interior views: what gives G away
                   repeats: int = 3,      # C2ST classifiers per score, the best kept (one can under-report)
+                  c2st_epochs: int = 15, # epochs per C2ST classifier; 15 under-reports (see 04_train_gan): try 40-80
                   threads: int = 0):     # CPU threads for torch; 0: torch's default
     "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
     meter_fns = _meters_arg(meters)   # checked before loading anything
+    if c2st_epochs < 1: raise DataError(f"--c2st-epochs {c2st_epochs}: train each classifier at least 1 epoch")
     if threads > 0: torch.set_num_threads(threads)
     G = load_generator(gan)
     real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res)
-    r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views, repeats=repeats)
+    r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views, repeats=repeats,
+                        c2st_epochs=c2st_epochs)
     print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))
     return r
