@@ -64,11 +64,12 @@ class TrainOptions:
     realism_n: int = 1000        # images per side for the realism snapshot (fewer if the data are smaller; 0: off)
     grid_n: int = 16             # images in the sample grid (fixed seeds, G_ema)
     max_nan_rollbacks: int = 10  # give up after this many non-finite losses
+    c2st_epochs: int = 15        # epochs of each snapshot C2ST classifier (15 under-reports; see `score_generator`)
 
     def __post_init__(self): self.betas = tuple(float(b) for b in self.betas)
 
 # %% ../nbs/04_train_gan.ipynb #b6d1b536
-RESUMABLE_OPTIONS = ('kimg', 'snap_kimg', 'realism_n', 'grid_n', 'max_nan_rollbacks')
+RESUMABLE_OPTIONS = ('kimg', 'snap_kimg', 'realism_n', 'grid_n', 'max_nan_rollbacks', 'c2st_epochs')
 
 def check_ada_ops(ops: str):
     "Raise DataError unless `ops` names ADA op groups: 'b' (geometric), 'c' (colour) or both"
@@ -749,7 +750,7 @@ def snapshot(self: GANTrainer, score: bool = True):
     if self.rank == 0:
         if score and min(o.realism_n, len(self.data)) >= 8:    # c2st needs a few images on each side
             row.update(score_generator(self.G_ema, self.data, self.meters, n=o.realism_n, seed=o.seed, floor=False,
-                                       device=self.device))
+                                       c2st_epochs=o.c2st_epochs, device=self.device))
         if self.out is not None and o.grid_n > 0:
             grid = image_grid(generate(self.G_ema, o.grid_n, seed=o.seed))
             atomic_write(self.out / 'samples' / f"fakes-{s['kimg']:010.3f}.png", _png_bytes(grid))
@@ -955,11 +956,13 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   device: str = '',      # 'cpu', 'cuda'; default: CUDA when available
                   threads: int = 0,      # CPU threads for torch; 0: torch's default (all physical cores)
                   minutes: float = 0,    # stop with a checkpoint after this many minutes even before --kimg; 0: no limit
-                  meters: str = ''):     # comma-separated meters logged as real-vs-generated distances, e.g. nuclei_count
+                  meters: str = '',      # comma-separated meters logged as real-vs-generated distances, e.g. nuclei_count
+                  c2st_epochs: int = 0): # epochs per snapshot C2ST classifier; 0: the run's (15 if new; 40-80 is stricter)
     "Train a StyleGAN2 on an image folder and write the GAN folder `out`"
     meter_fns = _meters_arg(meters)   # checked before any work
     if minutes < 0: raise DataError(f"--minutes {minutes}: give a positive time limit, or 0 for none")
     if kimg < 0: raise DataError(f"--kimg {kimg}: give a positive length, or 0 for the run's own target")
+    if c2st_epochs < 0: raise DataError(f"--c2st-epochs {c2st_epochs}: give a positive count, or 0 for the run's own")
     if threads > 0: torch.set_num_threads(threads)
     if not resume and read_state(out) is not None:
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
@@ -970,6 +973,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                                        range_penalty=range_penalty, pl_weight=pl_weight, style_mixing=style_mixing)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
     if snap_kimg > 0: opts['snap_kimg'] = snap_kimg
+    if c2st_epochs > 0: opts['c2st_epochs'] = c2st_epochs
     if kimg > 0: opts['kimg'] = kimg   # a plain --resume goes on to the run's own target
     tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), device=device or None,
                    minutes=minutes or None, meters=meter_fns, **opts)

@@ -29,6 +29,18 @@ def test_resume_warns_about_options_in_an_opts_object(tmp_path):
         tr = train_gan(IMGS, out=tmp_path, resume=True, opts=TrainOptions(batch=8, kimg=0.016), progress=False)
     assert tr.opts.batch == 4 and tr.state['step'] == 4   # stored batch; the kimg given in opts was taken
 
+def test_snapshot_c2st_epochs_reach_every_classifier(tmp_path, monkeypatch):
+    "TrainOptions.c2st_epochs (train-gan --c2st-epochs) is what every snapshot classifier trains; changeable on resume"
+    import latent_explain.train_gan as tg
+    seen = []
+    monkeypatch.setattr(tg, '_c2st_once', lambda *a: seen.append(a[4]) or 0.5)   # a[4]: the classifier's epochs
+    train_gan(IMGS, out=tmp_path, kimg=0.008, c2st_epochs=3, **{**FAST, 'realism_n': 8})
+    assert len(seen) == 3 and set(seen) == {3}                  # one snapshot, three classifiers (repeats)
+    seen.clear()
+    train_gan(IMGS, out=tmp_path, resume=True, kimg=0.016, c2st_epochs=5, progress=False)
+    assert len(seen) == 3 and set(seen) == {5}
+    assert json.loads((tmp_path / 'config.json').read_text())['training']['c2st_epochs'] == 5   # kept for the next resume
+
 def test_range_penalty_enters_g_loss(monkeypatch):
     "range_penalty × range_excess(fakes) is added to G's main loss (and only when the weight is non-zero)"
     import latent_explain.train_gan as tg
@@ -159,6 +171,7 @@ def test_cmd_train_gan_on_folder(tmp_path, capsys):
     with pytest.raises(DataError, match='--kimg'): cmd_train_gan(str(data), out=str(out), kimg=-1)
     with pytest.raises(DataError, match='unknown .*nuclei_count'): cmd_train_gan(str(data), out=str(out), meters='bogus')
     with pytest.raises(DataError, match='--minutes'): cmd_train_gan(str(data), out=str(out), minutes=-1)
+    with pytest.raises(DataError, match='--c2st-epochs'): cmd_train_gan(str(data), out=str(out), c2st_epochs=-1)
     g = tmp_path / 'gray'   # grayscale training from a class-folder tree
     for c in ('a', 'b'):
         (data.parent / 'tree' / c).mkdir(parents=True)
