@@ -722,17 +722,18 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
 BEST_DIR = 'best'
 
 def read_best(gandir) -> dict | None:
-    "GANDIR/best/score.json ({'kimg', 'step', 'c2st'} of the generator kept there), or None if there is none yet"
+    "GANDIR/best/score.json ({'kimg', 'step', 'c2st', 'c2st_epochs'} of the generator kept there), or None if none yet"
     try: return json.loads((Path(gandir) / BEST_DIR / 'score.json').read_text())
     except (OSError, ValueError): return None   # none, or left half-made by a crash: the next snapshot replaces it
 
-def save_best(gandir, G: nn.Module, row: dict) -> bool:
+def save_best(gandir, G: nn.Module, row: dict, c2st_epochs: int = 15) -> bool:
     "Keep G in GANDIR/best/ (a generator folder + score.json) when `row`'s C2ST beats the one kept there; True if kept"
     gandir, old = Path(gandir), read_best(gandir)
-    if old is not None and old['c2st'] <= row['c2st']: return False
+    # scores of classifiers trained for different lengths don't compare (04: 0.85 at 15 epochs is 0.99 at 80)
+    if old is not None and old.get('c2st_epochs', 15) == c2st_epochs and old['c2st'] <= row['c2st']: return False
     tmp = Path(tempfile.mkdtemp(dir=gandir, prefix='.tmp-best-')); umask_mode(tmp)
     save_generator(copy.deepcopy(G).cpu(), tmp)
-    atomic_write(tmp / 'score.json', json.dumps({k: row[k] for k in ('kimg', 'step', 'c2st')}))
+    atomic_write(tmp / 'score.json', json.dumps({**{k: row[k] for k in ('kimg', 'step', 'c2st')}, 'c2st_epochs': c2st_epochs}))
     best, stale = gandir / BEST_DIR, gandir / f'.tmp-old{tmp.name[5:]}'
     if best.exists(): os.rename(best, stale)   # a folder can't be renamed onto a full one; a crash here leaves no best/
     os.rename(tmp, best); fsync_path(gandir)
@@ -754,7 +755,7 @@ def snapshot(self: GANTrainer, score: bool = True):
         if self.out is not None and o.grid_n > 0:
             grid = image_grid(generate(self.G_ema, o.grid_n, seed=o.seed))
             atomic_write(self.out / 'samples' / f"fakes-{s['kimg']:010.3f}.png", _png_bytes(grid))
-        if self.out is not None and 'c2st' in row: save_best(self.out, self.G_ema, row)
+        if self.out is not None and 'c2st' in row: save_best(self.out, self.G_ema, row, o.c2st_epochs)
     s['history'].append(row)
     s['train_seconds'] += now - self._snap_t
     self._meter, self._snap_t, self._snap_nimg = {}, time.time(), s['cur_nimg']
