@@ -84,6 +84,8 @@ def resolve_options(opts: TrainOptions, res: int) -> TrainOptions:
     if o.aug not in ('ada', 'diffaug', 'none'):
         raise DataError(f"aug={o.aug!r}: use 'ada' (adaptive augmentation), 'diffaug' (DiffAugment) or 'none'")
     check_ada_ops(o.ada_ops)
+    # checked here, not at the first snapshot: that comes only after snap_kimg of training
+    if o.c2st_epochs < 1: raise DataError(f"c2st_epochs={o.c2st_epochs}: train each C2ST classifier at least 1 epoch")
     return o
 
 # %% ../nbs/04_train_gan.ipynb #9cc542c7
@@ -708,8 +710,8 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
     r1, r2 = as_float_images(data[idx[:n]]), as_float_images(data[idx[n:]])
     # judged as saved, in uint8 like the real images (NVlabs' metrics quantise their fakes the same way)
     fake = as_float_images(from_generator_range(generate(G, n, seed=seed + 1, noise_mode='random')))
+    kw = dict(seed=seed, device=device, repeats=repeats, epochs=c2st_epochs)
     def score(other):
-        kw = dict(seed=seed, device=device, repeats=repeats, epochs=c2st_epochs)
         out = realism(r1, other, meters, **kw)
         if views:
             extra = c2st_views(r1, other, C2ST_VIEWS[1:], **kw)
@@ -732,7 +734,7 @@ def save_best(gandir, G: nn.Module, row: dict, c2st_epochs: int = 15) -> bool:
     # scores of classifiers trained for different lengths don't compare (04: 0.85 at 15 epochs is 0.99 at 80)
     if old is not None and old.get('c2st_epochs', 15) == c2st_epochs and old['c2st'] <= row['c2st']: return False
     tmp = Path(tempfile.mkdtemp(dir=gandir, prefix='.tmp-best-')); umask_mode(tmp)
-    save_generator(copy.deepcopy(G).cpu(), tmp)
+    save_generator(G, tmp)   # it copies the weights to the CPU itself
     atomic_write(tmp / 'score.json', json.dumps({**{k: row[k] for k in ('kimg', 'step', 'c2st')}, 'c2st_epochs': c2st_epochs}))
     best, stale = gandir / BEST_DIR, gandir / f'.tmp-old{tmp.name[5:]}'
     if best.exists(): os.rename(best, stale)   # a folder can't be renamed onto a full one; a crash here leaves no best/
