@@ -636,7 +636,7 @@ def save(self: GANTrainer):
         while (out / name).exists(): k += 1; name = f"ckpt-{self.state['step']:08d}-{k}"
         os.rename(tmp, out / name); fsync_path(out)
         with tempfile.TemporaryDirectory(dir=out, prefix='.tmp-gen-') as td:   # the stylegan module's file format
-            save_generator(copy.deepcopy(self.G_ema).cpu(), td)
+            save_generator(self.G_ema, td)   # copies the tensors to the CPU itself
             atomic_write(out / 'generator.safetensors', (Path(td) / 'generator.safetensors').read_bytes())
         atomic_write(out / STATE_FILE, json.dumps({**self.state, 'checkpoint': name}, indent=1))   # commit point
         clean_gandir(out, keep=name)
