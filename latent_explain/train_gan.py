@@ -937,6 +937,23 @@ def _meters_arg(meters: str) -> dict:
     if unknown: raise DataError(f"--meters {meters}: unknown {unknown}; choose from {', '.join(METERS)}")
     return {m: METERS[m] for m in names}
 
+def _widths_arg(flag: str, widths: str) -> dict:
+    "{resolution: width} from a --widths value 'res:width,...' (e.g. '32:128,64:64'); a malformed pair raises DataError"
+    out = {}
+    for pair in filter(None, widths.replace(' ', '').split(',')):
+        try: r, w = (int(v) for v in pair.split(':'))
+        except ValueError: r = w = 0
+        if r < 4 or w < 1: raise DataError(f"{flag} {widths}: {pair!r} is not res:width with res ≥ 4 and width ≥ 1; "
+                                          f"write e.g. {flag} 32:128,64:64")
+        out[r] = w
+    return out
+
+def _with_widths(flag: str, base: dict, widths: dict) -> dict:
+    "`base` ({res: width} of a preset) with the resolutions named in `widths` replaced; unknown resolutions raise"
+    extra = sorted(set(widths) - set(base))
+    if extra: raise DataError(f"{flag}: resolution(s) {extra} are not in this {max(base)}-px model; use {sorted(base)}")
+    return {**base, **widths}
+
 def cmd_train_gan(data: str,             # image folder: class sub-folders, labels.csv, or just images (labels ignored)
                   res: int = 64,         # training resolution; images are resized to res×res
                   kimg: float = 0,       # training length in thousands of real images shown to D; 0: the run's (100 if new)
@@ -951,6 +968,8 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
                   noise_init: float = 0.0,  # initial noise strength of every layer in a new run (StyleGAN2: 0)
                   output_act: str = '',  # G's image activation in a new run: 'tanh' (bounded) or 'linear' (StyleGAN2); '': the preset's
+                  widths: str = '',      # G's width per resolution in a new run, 'res:width,...' over the preset's, e.g. 32:128,64:64
+                  d_widths: str = '',    # D's width per resolution in a new run, written as --widths
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
@@ -963,6 +982,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   c2st_epochs: int = 0): # epochs per snapshot C2ST classifier; 0: the run's (15 if new; 40-80 is stricter)
     "Train a StyleGAN2 on an image folder and write the GAN folder `out`"
     meter_fns = _meters_arg(meters)   # checked before any work
+    g_widths, d_widths = _widths_arg('--widths', widths), _widths_arg('--d-widths', d_widths)
     if minutes < 0: raise DataError(f"--minutes {minutes}: give a positive time limit, or 0 for none")
     if kimg < 0: raise DataError(f"--kimg {kimg}: give a positive length, or 0 for the run's own target")
     if c2st_epochs < 0: raise DataError(f"--c2st-epochs {c2st_epochs}: give a positive count, or 0 for the run's own")
@@ -971,7 +991,9 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
         raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
     cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
     if cfg is not None: cfg = replace(cfg, noise_per_channel=bool(noise_per_channel), noise_init=float(noise_init),
-                                         output_act=output_act or cfg.output_act)
+                                         output_act=output_act or cfg.output_act,
+                                         channels=_with_widths('--widths', cfg.channels, g_widths),
+                                         d_channels=_with_widths('--d-widths', cfg.d_channels, d_widths))
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
                                        range_penalty=range_penalty, pl_weight=pl_weight, style_mixing=style_mixing)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
