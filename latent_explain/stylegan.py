@@ -45,6 +45,7 @@ class GANConfig:
     skip_pad: str = 'replicate'   # border handling of the skip path's 2× image upsampling: 'replicate' or 'zero' (old)
     noise_init: float = 0.0       # initial noise strength of every layer (StyleGAN2: 0)
     output_act: str = 'tanh'      # the image's activation: 'tanh' (bounded to (-1, 1)) or 'linear' (StyleGAN2, old)
+    d_lowpass: bool = True        # D low-passes before each stride-2 step (StyleGAN2); False: plain strided convolutions
 
     def __post_init__(self):
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
@@ -351,18 +352,21 @@ class Generator(nn.Module):
 
 # %% ../nbs/03_stylegan.ipynb #c929c0a6
 class EqConv(nn.Module):
-    "Equalised-lr convolution (+ bias + leaky ReLU stored without √2); `down`: low-pass then stride 2"
-    def __init__(self, in_ch, out_ch, k=3, bias=True, act=True, down=False, in_gain=1.0, conv_clamp=None):
+    "Equalised-lr convolution (+ bias + leaky ReLU stored without √2); `down`: (low-pass, if `lowpass`, then) stride 2"
+    def __init__(self, in_ch, out_ch, k=3, bias=True, act=True, down=False, in_gain=1.0, conv_clamp=None, lowpass=True):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, k, k).contiguous(memory_format=torch.channels_last))
         self.bias = nn.Parameter(torch.zeros(out_ch)) if bias else None
         self.weight_gain, self.act, self.down, self.k, self.conv_clamp = in_gain / math.sqrt(in_ch * k * k), act, down, k, conv_clamp
-        if down: self.register_buffer('blur', blur_kernel(in_ch), persistent=False)
+        self.lowpass = down and lowpass
+        if self.lowpass: self.register_buffer('blur', blur_kernel(in_ch), persistent=False)
 
     def forward(self, x):
         w = _like((self.weight * self.weight_gain).to(x.dtype), x)
         b = None if self.bias is None else self.bias.to(x.dtype)
-        if self.down and self.k == 3:   # pad 2 + 4-tap filter: H -> H+1, then a stride-2 valid 3×3 conv: -> H/2
+        if self.down and not self.lowpass:   # plain stride 2: the 3×3 centred on every even pixel, the 1×1 on it
+            y = F.conv2d(x, w, b, stride=2, padding=1) if self.k == 3 else F.conv2d(x[..., ::2, ::2], w, b)
+        elif self.down and self.k == 3:   # pad 2 + 4-tap filter: H -> H+1, then a stride-2 valid 3×3 conv: -> H/2
             y = F.conv2d(F.conv2d(x, self.blur.to(x.dtype), padding=2, groups=x.shape[1]), w, b, stride=2)
         elif self.down:                 # 1×1: only the even outputs of the filtered image are needed
             y = F.conv2d(F.conv2d(x, self.blur.to(x.dtype), stride=2, padding=1, groups=x.shape[1]), w, b)
@@ -373,11 +377,12 @@ class EqConv(nn.Module):
 
 class DiscriminatorBlock(nn.Module):
     "Residual block halving the resolution"
-    def __init__(self, in_ch, out_ch, in_gain=1.0, conv_clamp=None):
+    def __init__(self, in_ch, out_ch, in_gain=1.0, conv_clamp=None, lowpass=True):
         super().__init__()
         self.conv0 = EqConv(in_ch, in_ch, 3, in_gain=in_gain, conv_clamp=conv_clamp)
-        self.conv1 = EqConv(in_ch, out_ch, 3, down=True, in_gain=SQRT2, conv_clamp=conv_clamp)
-        self.skip = EqConv(in_ch, out_ch, 1, bias=False, act=False, down=True, in_gain=in_gain * math.sqrt(0.5))
+        self.conv1 = EqConv(in_ch, out_ch, 3, down=True, in_gain=SQRT2, conv_clamp=conv_clamp, lowpass=lowpass)
+        self.skip = EqConv(in_ch, out_ch, 1, bias=False, act=False, down=True, in_gain=in_gain * math.sqrt(0.5),
+                           lowpass=lowpass)
 
     def forward(self, x):
         # conv1's stored output y is the true activation: its leaky-ReLU √2 and the residual √½ cancel
@@ -401,7 +406,7 @@ class Discriminator(nn.Module):
         ress = [2 ** i for i in range(int(math.log2(cfg.res)), 2, -1)]   # res, res/2, ..., 8
         self.fromrgb = EqConv(cfg.img_channels, ch[cfg.res], 1, conv_clamp=cfg.conv_clamp)
         self.blocks = nn.ModuleList(DiscriminatorBlock(ch[r], ch[r // 2], in_gain=SQRT2 if r == cfg.res else 1.0,
-                                                       conv_clamp=cfg.conv_clamp) for r in ress)
+                                                       conv_clamp=cfg.conv_clamp, lowpass=cfg.d_lowpass) for r in ress)
         c4 = ch[4]
         self.mbstd_group, self.mbstd_channels = cfg.mbstd_group, cfg.mbstd_channels
         self.conv = EqConv(c4 + cfg.mbstd_channels, c4, 3, conv_clamp=cfg.conv_clamp)

@@ -970,6 +970,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   output_act: str = '',  # G's image activation in a new run: 'tanh' (bounded) or 'linear' (StyleGAN2); '': the preset's
                   widths: str = '',      # G's width per resolution in a new run, 'res:width,...' over the preset's, e.g. 32:128,64:64
                   d_widths: str = '',    # D's width per resolution in a new run, written as --widths
+                  d_lowpass: bool = True,  # D low-passes before each stride-2 step in a new run (StyleGAN2); --no-d-lowpass: plain strides
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
@@ -993,7 +994,8 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if cfg is not None: cfg = replace(cfg, noise_per_channel=bool(noise_per_channel), noise_init=float(noise_init),
                                          output_act=output_act or cfg.output_act,
                                          channels=_with_widths('--widths', cfg.channels, g_widths),
-                                         d_channels=_with_widths('--d-widths', cfg.d_channels, d_widths))
+                                         d_channels=_with_widths('--d-widths', cfg.d_channels, d_widths),
+                                         d_lowpass=bool(d_lowpass))
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
                                        range_penalty=range_penalty, pl_weight=pl_weight, style_mixing=style_mixing)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
