@@ -45,7 +45,7 @@ class GANConfig:
     skip_pad: str = 'replicate'   # border handling of the skip path's 2× image upsampling: 'replicate' or 'zero' (old)
     noise_init: float = 0.0       # initial noise strength of every layer (StyleGAN2: 0)
     output_act: str = 'tanh'      # the image's activation: 'tanh' (bounded to (-1, 1)) or 'linear' (StyleGAN2, old)
-    d_lowpass: bool = True        # D low-passes before each stride-2 step (StyleGAN2); False: plain strided convolutions
+    d_lowpass: bool = False       # True: D low-passes before each stride-2 step (StyleGAN2, old); False: plain strides
 
     def __post_init__(self):
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
@@ -80,9 +80,10 @@ class GANConfig:
     def from_dict(cls, d: dict) -> GANConfig:
         "Build from a dict (e.g. parsed config.json); string keys of `channels` become ints, unknown keys are ignored"
         names = {f.name for f in fields(cls)}
-        # configs written before `skip_pad` / `output_act` existed were trained with zero padding and a linear output:
-        # keep rendering them that way
-        return cls(**{'skip_pad': 'zero', 'output_act': 'linear', **{k: v for k, v in d.items() if k in names}})
+        # configs written before `skip_pad` / `output_act` / `d_lowpass` existed were trained with zero padding, a
+        # linear output and a low-passing D: keep rendering (and resuming) them that way
+        return cls(**{'skip_pad': 'zero', 'output_act': 'linear', 'd_lowpass': True,
+                      **{k: v for k, v in d.items() if k in names}})
 
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2)
     @classmethod
@@ -97,7 +98,8 @@ def _preset(name, res, channels, z=128, mapping=2, **kw):
 _PRESETS = {
     'tiny':   _preset('tiny', 16, {4: 32, 8: 32, 16: 16}, z=32),
     'tiny32': _preset('tiny32', 32, {4: 32, 8: 32, 16: 16, 32: 16}, z=32),
-    'reference64': _preset('reference64', 64, {4: 256, 8: 256, 16: 256, 32: 256, 64: 128}, z=256, output_act='linear'),
+    'reference64': _preset('reference64', 64, {4: 256, 8: 256, 16: 256, 32: 256, 64: 128}, z=256, output_act='linear',
+                           d_lowpass=True),
     **{str(r): _preset(str(r), r, {k: v for k, v in _CPU_WIDTHS.items() if k <= r}, z=128, mapping=4) for r in (16, 32, 64)},
     **{str(r): _preset(str(r), r, {2 ** i: min(512, (32768 if r >= 512 else 16384) // 2 ** i)
                                    for i in range(2, int(math.log2(r)) + 1)}, z=512, mapping=8) for r in (128, 256, 512)},

@@ -970,7 +970,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   output_act: str = '',  # G's image activation in a new run: 'tanh' (bounded) or 'linear' (StyleGAN2); '': the preset's
                   widths: str = '',      # G's width per resolution in a new run, 'res:width,...' over the preset's, e.g. 32:128,64:64
                   d_widths: str = '',    # D's width per resolution in a new run, written as --widths
-                  d_lowpass: bool = True,  # D low-passes before each stride-2 step in a new run (StyleGAN2); --no-d-lowpass: plain strides
+                  d_lowpass: bool = False, # D low-passes before each stride-2 step in a new run (StyleGAN2's D; default: plain strides)
                   channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
                   r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch

@@ -180,9 +180,10 @@ def test_cmd_train_gan_on_folder(tmp_path, capsys):
     assert load_generator(g).cfg.img_channels == 1
     w = tmp_path / 'wide'   # --widths / --d-widths reach the saved config; the others keep the preset's
     cmd_train_gan(str(data), res=16, kimg=0.004, out=str(w), preset='tiny', batch=2, widths='16:24', d_widths='8:40',
-                  d_lowpass=False)
+                  d_lowpass=True)
     cfg = load_generator(w).cfg
-    assert (cfg.channels, cfg.d_channels, cfg.d_lowpass) == ({4: 32, 8: 32, 16: 24}, {4: 32, 8: 40, 16: 16}, False)
+    assert (cfg.channels, cfg.d_channels, cfg.d_lowpass) == ({4: 32, 8: 32, 16: 24}, {4: 32, 8: 40, 16: 16}, True)
+    assert load_generator(g).cfg.d_lowpass is False    # plain strides unless asked
     with pytest.raises(DataError, match='--widths 16-24'): cmd_train_gan(str(data), out=str(tmp_path / 'x'), widths='16-24')
     with pytest.raises(DataError, match=r'\[32\] are not in this 16-px'):
         cmd_train_gan(str(data), res=16, preset='tiny', out=str(tmp_path / 'x'), d_widths='32:8')
