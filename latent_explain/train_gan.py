@@ -995,7 +995,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                                          output_act=output_act or cfg.output_act,
                                          channels=_with_widths('--widths', cfg.channels, g_widths),
                                          d_channels=_with_widths('--d-widths', cfg.d_channels, d_widths),
-                                         d_lowpass=bool(d_lowpass))
+                                         d_lowpass=bool(d_lowpass) or cfg.d_lowpass)   # reference64 keeps its filter
     opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
                                        range_penalty=range_penalty, pl_weight=pl_weight, style_mixing=style_mixing)
     if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
