@@ -7,7 +7,7 @@ Docs: https://latent-explain.github.io/latent_explain/classifier.html.md"""
 
 # %% ../nbs/02_classifier.ipynb #05f2792c
 from __future__ import annotations
-import os, json, time, random, importlib, tempfile, warnings
+import os, json, time, random, importlib, tempfile, warnings, difflib
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np
@@ -25,14 +25,17 @@ from fastai.vision.learner import vision_learner, create_timm_model, create_visi
 from fastai.torch_core import set_seed
 import fastai.callback.progress, fastai.callback.schedule  # patch Learner: no_bar, fit_one_cycle, lr_find
 import latent_explain
-from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write
+from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write,
+                                 check_output, check_number, check_choice, artifact_header, FolderLock, check_unlocked,
+                                 folder_kind, ARTIFACT_KINDS)
 
 # %% auto #0
 __all__ = ['DEFAULT_LR', 'OUTPUT_MEANING', 'INPUT_RANGE', 'FORMAT', 'FORMAT_VERSION', 'PICKLE_SUFFIXES', 'TRUSTED_ARCH_MODULES',
-           'LUMA', 'REFERENCE_RUNS', 'train_classifier', 'Classifier', 'build_model', 'classifier_config',
-           'save_classifier', 'load_classifier', 'to_classifier_input', 'select_output', 'as_classifier',
-           'ClassifierWrapper', 'BlackBoxClassifier', 'find_cam_layer', 'gradcam', 'show_gradcam', 'reference_dataset',
-           'train_reference', 'shortcut_gap', 'predict_files', 'cmd_train_classifier', 'cmd_predict']
+           'CLASSIFIER_FILES', 'LUMA', 'REFERENCE_RUNS', 'train_classifier', 'Classifier', 'build_model',
+           'classifier_config', 'save_classifier', 'load_classifier', 'to_classifier_input', 'select_output',
+           'as_classifier', 'ClassifierWrapper', 'BlackBoxClassifier', 'find_cam_layer', 'gradcam', 'show_gradcam',
+           'reference_dataset', 'train_reference', 'shortcut_gap', 'predict_files', 'cmd_train_classifier',
+           'cmd_predict']
 
 # %% ../nbs/02_classifier.ipynb #3a53ea9e
 DEFAULT_LR = 3e-3  # one-cycle peak for from-scratch training; fastai's 1e-3 is tuned for fine-tuning
@@ -235,10 +238,12 @@ def build_model(build:dict, src='config.json') -> nn.Module:
     raise ModelError(f"{src}: unknown build kind {kind!r}; expected 'fastai_timm', 'fastai_torchvision' or 'builder'")
 
 # %% ../nbs/02_classifier.ipynb #cddb637c
+CLASSIFIER_FILES = ('config.json', 'model.safetensors')
+
 def classifier_config(clf:Classifier) -> dict:
     "The JSON-serialisable description that `save_classifier` writes as config.json"
     build = clf.build or {}
-    return dict(format=FORMAT, format_version=FORMAT_VERSION, library_version=latent_explain.__version__,
+    return dict(kind='classifier', format=FORMAT, format_version=FORMAT_VERSION, library_version=latent_explain.__version__,
                 arch=build.get('arch') or build.get('builder'), n_in=clf.n_in, n_out=clf.n_out, classes=clf.classes,
                 input_size=list(clf.input_size),
                 normalisation=dict(mean=clf.mean.flatten().tolist(), std=clf.std.flatten().tolist(), applies_to=INPUT_RANGE),
@@ -268,9 +273,11 @@ def save_classifier(obj,                    # a fastai Learner, a `Classifier`, 
         raise ModelError("save_classifier: this model wasn't built by vision_learner/train_classifier, so a config "
                          "alone can't rebuild it; pass builder='package.module:function' (and builder_kwargs) naming "
                          "code that builds the same modules")
+    # never over another kind of folder, nor over a file of the same name that we did not write
+    path = check_output(path, 'classifier', 'path', overwrite=True, writes=CLASSIFIER_FILES)
     sd = {k: v.detach().cpu().contiguous() for k, v in clf.model.state_dict().items()}
     if clf.build['kind'] != 'builder': _check_rebuild(clf.build, sd)
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True)
     cfg = classifier_config(clf)
     atomic_write(path/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt', 'library': FORMAT}))
     atomic_write(path/'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
@@ -339,6 +346,9 @@ def load_classifier(path,                  # folder written by `save_classifier`
         if pickles and trust_pickle: return _load_pickle(pickles[0], device, classes, input_size)
         if pickles: raise _pickle_error(pickles[0])
         raise ModelError(f"{cfg_path} is missing; {p} is not a saved classifier (write one with save_classifier)")
+    if (kind := folder_kind(p)) not in ('classifier', 'unknown'):   # 'unknown' is reported below, with its format
+        raise ModelError(f"{p} holds a {ARTIFACT_KINDS[kind]}, not a classifier; pass a folder written by "
+                         "`latent-explain train-classifier` or save_classifier")
     try: cfg = json.loads(cfg_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ModelError(f"{cfg_path} is not valid JSON ({e}); the folder is damaged: re-save the classifier") from e
@@ -621,44 +631,66 @@ def shortcut_gap(learn_or_clf,           # Learner, Classifier or saved folder o
     return pd.Series({'acc_agree': acc['agree'], 'acc_flipped': acc['flipped'], 'gap': acc['agree'] - acc['flipped']})
 
 # %% ../nbs/02_classifier.ipynb #0b20ba38
+def _read_for(c, p, on_error):
+    "File `p` as a generator-range tensor at the classifier's input size and channels; None when skipped"
+    from latent_explain.data import load_image
+    try: img = load_image(p, channels=c.n_in)
+    except DataError:
+        if on_error == 'skip': return None
+        raise
+    x = to_generator_range(img)
+    return x if img.shape[:2] == tuple(c.input_size) else F.interpolate(x, size=c.input_size, mode='bilinear',
+                                                                        align_corners=False, antialias=True)
+
 def predict_files(clf,          # Classifier, Learner or saved folder
                   paths,        # image file paths
                   bs:int=64,    # images per forward pass
+                  on_error:str='raise', # 'raise' at the first unreadable file, or 'skip' it (with a warning)
                   ) -> pd.DataFrame:
     "Class probabilities for image files: columns `path` and one per class (in class order)"
-    from latent_explain.data import load_image
+    check_choice('on_error', on_error, ('raise', 'skip'))
     c = as_classifier(clf)
     w = ClassifierWrapper(c, target=0, output='prob' if c.output != 'regression' else 'logit')
     cols = c.classes or [f'output{i}' for i in range(c.n_out)]
-    rows = []
+    kept, rows, skipped = [], [], []
     for i in range(0, len(paths), bs):
-        chunk = [str(p) for p in paths[i:i+bs]]
         xs = []
-        for p in chunk:
-            try: img = load_image(p, channels=c.n_in)
-            except DataError: raise
-            except Exception as e: raise DataError(f"{p}: can't read this image ({type(e).__name__}: {e}); "
-                                                   "replace or remove the file") from e
-            xs.append(F.interpolate(to_generator_range(img), size=c.input_size, mode='bilinear', align_corners=False,
-                                    antialias=True) if img.shape[:2] != c.input_size else to_generator_range(img))
-        rows.append(w.predict_proba(torch.cat(xs), bs=bs).numpy())
+        for p in map(str, paths[i:i+bs]):
+            x = _read_for(c, p, on_error)
+            if x is None: skipped.append(Path(p).name)
+            else: xs.append(x); kept.append(p)
+        if xs: rows.append(w.predict_proba(torch.cat(xs), bs=bs).numpy())
+    if skipped: warnings.warn(f"skipped {len(skipped)} unreadable file(s): {', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}")
     probs = np.concatenate(rows) if rows else np.zeros((0, len(cols)))
-    return pd.concat([pd.DataFrame({'path': [str(p) for p in paths]}), pd.DataFrame(probs, columns=cols)], axis=1)
+    return pd.concat([pd.DataFrame({'path': kept}), pd.DataFrame(probs, columns=cols)], axis=1)
 
 # %% ../nbs/02_classifier.ipynb #654e5c00
-def _guess_channels(source) -> int:
-    "1 when the first image of an image folder is grayscale, else 3"
-    from PIL import Image
-    from latent_explain.data import read_items
-    try:
-        p = read_items(source)['path'].iloc[0]
-        if str(p).lower().endswith('.dcm'): return 1
-        with Image.open(p) as im: return 1 if im.mode in ('1', 'L', 'LA', 'I', 'I;16', 'I;16B', 'F') else 3
-    except DataError: raise
-    except Exception: return 3
+def _check_train_args(arch, epochs, size, bs, lr, seed, channels, augment):
+    "Every train-classifier option checked before any image is read"
+    if not timm.is_model(arch):
+        near = difflib.get_close_matches(arch, timm.list_models(), n=3)
+        raise DataError(f"--arch {arch}: not a timm architecture" + (f"; did you mean {', '.join(near)}?" if near else
+                        "; list them with python -c 'import timm; print(timm.list_models())'"))
+    check_number('--epochs', epochs, low=1, high=10_000, integer=True)
+    check_number('--size', size, low=16, high=2048, integer=True)
+    check_number('--bs', bs, low=1, high=65_536, integer=True)
+    if lr is not None: check_number('--lr', lr, low=1e-7, high=10)
+    check_number('--seed', seed, low=0, integer=True)
+    if channels: check_choice('--channels', channels, (1, 3))
+    check_choice('--augment', augment, ('none', 'flip', 'dihedral'))
+
+def _data_channels(data, channels) -> int:
+    "--channels, or the channel count all images of `data` share (an .h5 file: its image array's last axis)"
+    from latent_explain.data import read_items, decide_channels, H5Images
+    if channels: return int(channels)
+    if str(data).lower().endswith(('.h5', '.hdf5')):
+        c = H5Images(data).shape[-1]
+        if c not in (1, 3): raise DataError(f"--data {data}: images have {c} channels; pass --channels 1 or --channels 3")
+        return int(c)
+    return decide_channels(read_items(data, 'skip')['path'], flag='--channels')
 
 def cmd_train_classifier(
-    data:str,            # image folder: labels.csv (as `latent-explain data` writes) or one sub-folder per class
+    data:str,            # image folder: labels.csv (as `latent-explain data` writes), one sub-folder per class, or .h5
     arch:str='resnet18', # timm architecture name
     epochs:int=15,       # training epochs (one-cycle)
     out:str='clf',       # folder to save the classifier in (config.json + model.safetensors)
@@ -666,28 +698,39 @@ def cmd_train_classifier(
     bs:int=16,           # batch size (small: a few hundred images still give many steps per epoch)
     lr:float=None,       # peak learning rate (default 3e-3)
     seed:int=0,          # seed of the split, weights and batch order
-    channels:int=None,   # 1 (grayscale) or 3 (RGB); default: from the first image
+    channels:int=None,   # 1 (grayscale) or 3 (RGB): convert every image; default: what all images share
     augment:str='none',  # 'none', 'flip' or 'dihedral' (rotations + flips: for tissue, not for images with a side)
+    overwrite:bool=False,# save into a non-empty folder that latent-explain did not write (its files are kept)
+    skip_bad:bool=False, # skip unreadable or missing image files (listed in a warning) instead of stopping
 ):
     "Train a classifier on an image folder, print its validation metrics and save it"
     from latent_explain.data import image_dataloaders
-    channels = channels or _guess_channels(data)
-    dls = image_dataloaders(data, channels=channels, size=size, bs=bs, seed=seed, augment=augment)
-    t0 = time.time()
-    learn = train_classifier(dls, arch=arch, epochs=epochs, lr=lr, seed=seed, progress=True)
-    with learn.no_bar(): vals = learn.validate()
-    names = ['valid_loss'] + [getattr(m, 'name', str(m)) for m in learn.metrics]
-    print(' '.join(f"{n}={float(v):.4f}" for n, v in zip(names, vals)) + f" ({time.time() - t0:.0f}s)")
-    path = save_classifier(learn, out)
+    _check_train_args(arch, epochs, size, bs, lr, seed, channels, augment)
+    out = check_output(out, 'classifier', '--out', overwrite, writes=CLASSIFIER_FILES); check_unlocked(out)
+    channels = _data_channels(data, channels)
+    dls = image_dataloaders(data, channels=channels, size=size, bs=bs, seed=seed, augment=augment,
+                            on_error='skip' if skip_bad else 'raise')
+    with FolderLock(out):
+        t0 = time.time()
+        learn = train_classifier(dls, arch=arch, epochs=epochs, lr=lr, seed=seed, progress=True)
+        with learn.no_bar(): vals = learn.validate()
+        names = ['valid_loss'] + [getattr(m, 'name', str(m)) for m in learn.metrics]
+        print(' '.join(f"{n}={float(v):.4f}" for n, v in zip(names, vals)) + f" ({time.time() - t0:.0f}s)")
+        path = save_classifier(learn, out)
     print(f"saved {arch} ({channels} channel{'s' if channels > 1 else ''}, classes {', '.join(learn.dls.vocab)}) to {path}/")
     return path
 
 def cmd_predict(
     *images:str,         # image files to classify
     clf:str='clf',       # classifier folder (written by `latent-explain train-classifier`)
+    skip_bad:bool=False, # skip unreadable files (listed in a warning) instead of stopping at the first
 ):
     "Print class probabilities of image files as CSV: path,<class0>,<class1>,..."
     if not images: raise DataError("predict: give one or more image files")
-    df = predict_files(load_classifier(clf), list(images))
+    missing = [p for p in images if not Path(p).is_file()]
+    if missing and not skip_bad:
+        raise DataError(f"{missing[0]}: no such image file" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else '')
+                        + "; check the paths, or add --skip-bad to skip them")
+    df = predict_files(load_classifier(clf), list(images), on_error='skip' if skip_bad else 'raise')
     print(df.to_csv(index=False, float_format='%.6f'), end='')
     return df

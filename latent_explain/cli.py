@@ -6,53 +6,48 @@ Docs: https://latent-explain.github.io/latent_explain/cli.html.md"""
 
 # %% ../nbs/10_cli.ipynb #66f5ab86
 from __future__ import annotations
-import sys, difflib, inspect, argparse
+import sys, re, difflib, inspect, argparse, warnings
 from pathlib import Path
 import pandas as pd
 from fastcore.script import anno_parser
 import latent_explain
-from .data import (LatentExplainError, DataError, synth_histology, synth_knee, ihc_tiles,
-                                 write_image_folder, contact_sheet)
+from .core import LatentExplainError, DataError, check_number, check_choice, check_output
+from .data import synth_histology, synth_knee, ihc_tiles, write_image_folder, DATASET_FILES
 from .classifier import cmd_train_classifier, cmd_predict
 from .stylegan import cmd_generate
 from .train_gan import cmd_train_gan, cmd_score_gan
 
 # %% auto #0
-__all__ = ['DATASETS', 'COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'main']
+__all__ = ['DATASETS', 'COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'cli_terms', 'main']
 
 # %% ../nbs/10_cli.ipynb #8d3c8b60
 DATASETS = {'synth-histology': synth_histology, 'synth-knee': synth_knee, 'ihc': ihc_tiles}
 
 def _make_dataset(name, n, size, seed, marker_bias):
     "Call the generator called `name` with the arguments it takes"
-    if name not in DATASETS:
-        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     if name == 'ihc': return ihc_tiles(size=size, seed=seed)  # the tiling decides how many: n does not apply
     if name == 'synth-knee': return synth_knee(n=n, size=size, seed=seed, marker_bias=marker_bias)
     return synth_histology(n=n, size=size, seed=seed)
 
-def _written_by_us(out: Path) -> bool:
-    "Does `out` look like a folder `latent-explain data` wrote (so rewriting it loses nothing of the user's)?"
-    if not (out/'labels.csv').exists(): return False
-    allowed = {'labels.csv', 'contact_sheet.png', 'masks'}
-    return all(p.name in allowed or p.is_dir() for p in out.iterdir())
-
 def cmd_data(
     name:str, # dataset: synth-histology, synth-knee or ihc
     n:int=400, # number of images (ignored for ihc, which uses every tile)
-    size:int=64, # image side in pixels
+    size:int=64, # image side in pixels (synth-knee: at least 32)
     seed:int=0, # random seed: the same seed writes the same bytes
     out:str=None, # output folder (default: ./NAME)
     marker_bias:float=0.5, # synth-knee: probability that the marker is present exactly when the label is OA
-    overwrite:bool=False, # replace `out` even when it holds files that `latent-explain data` did not write
+    overwrite:bool=False, # write into a non-empty folder that is not a dataset of ours (its files are kept)
     sheet:bool=True, # write DIR/contact_sheet.png (--no-sheet skips it)
 ):
     "Write a bundled ground-truth dataset as an image folder with labels.csv, masks and a contact sheet"
+    check_choice('name', name, DATASETS)
+    check_number('--n', n, low=1, high=1_000_000, integer=True)
+    check_number('--size', size, low=32 if name == 'synth-knee' else 16, high=1024, integer=True)
+    check_number('--seed', seed, low=0, integer=True)
+    check_number('--marker-bias', marker_bias, low=0, high=1)
+    out = check_output(out or name, 'dataset', '--out', overwrite, writes=DATASET_FILES)   # before generating
     ds = _make_dataset(name, n, size, seed, marker_bias)
-    out = Path(out or name)
-    overwrite = overwrite or (out.exists() and _written_by_us(out))
-    write_image_folder(ds, out, overwrite=overwrite)
-    if sheet: contact_sheet(ds, out/'contact_sheet.png')
+    write_image_folder(ds, out, overwrite=overwrite, sheet=sheet, flag='--out')
     counts = pd.Series(ds.labels).map(dict(enumerate(ds.classes))).value_counts().to_dict()
     print(f"wrote {len(ds)} images of {name} to {out}/ ({', '.join(f'{k}: {v}' for k, v in counts.items())})")
     return out
@@ -70,7 +65,8 @@ def usage() -> str:
     lines = [f"usage: latent-explain COMMAND [options]   (latent_explain {latent_explain.__version__})", "",
              "Explain image classifiers by walking a StyleGAN2 latent space.", "", "commands:"]
     lines += [f"  {k:<{width}}  {_summary(f)}" for k, f in COMMANDS.items()]
-    return '\n'.join(lines + ["", "Run `latent-explain COMMAND --help` for a command's options."])
+    return '\n'.join(lines + ["", "Run `latent-explain COMMAND --help` for a command's options; add --debug to see "
+                              "the traceback of an unexpected error."])
 
 def _call(func, ns: dict):
     "Call `func` with parsed options, passing a *varargs parameter positionally"
@@ -90,9 +86,46 @@ def command_parser(name: str) -> argparse.ArgumentParser:
                              help=a.help, metavar=a.metavar)
     return p
 
+# %% ../nbs/10_cli.ipynb #aa811fff
+_PY_HINTS = [  # (pattern in a message written for Python callers, the same advice in command-line terms)
+    (r"pass on_error='skip'", "add --skip-bad"), (r"on_error='skip'", "--skip-bad"),
+    (r"pass overwrite=True", "add --overwrite"), (r"overwrite=True", "--overwrite"),
+    (r"pass channels=1 or channels=3", "pass --channels 1 or --channels 3"), (r"\bchannels=(\d)", r"--channels \1"),
+    (r"pass resume=True", "add --resume"), (r"resume=True \(CLI: --resume\)", "--resume"),
+    (r"pass (x_key|y_key)= with the right name",
+     "the command line reads the images from the dataset 'x' and the labels from 'y': rename them so"),
+]
+
+def cli_terms(msg: str) -> str:
+    "`msg` with hints that name Python parameters rewritten into the command line's flags"
+    for pat, rep in _PY_HINTS: msg = re.sub(pat, rep, msg)
+    return msg
+
+def _warn_line(name):
+    "A `warnings.showwarning` that prints one line in the command's name"
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"latent-explain {name}: warning: {cli_terms(str(message))}", file=sys.stderr)
+    return show
+
+def _run(name: str, rest: list[str]) -> int:
+    "Parse and run command `name`; map every way it can fail to an exit status and one line on stderr"
+    try: _call(COMMANDS[name], vars(command_parser(name).parse_args(rest)))
+    except LatentExplainError as e: msg, status = f"error: {cli_terms(str(e))}", 2
+    except KeyboardInterrupt: msg, status = "interrupted", 130
+    except OSError as e:   # the system refused a file: name it (permissions, a full disk, a vanished folder)
+        msg, status = f"error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}", 2
+    except Exception as e:
+        msg, status = (f"internal error ({type(e).__name__}: {e}). This is a bug in latent_explain, not in your "
+                       f"input; rerun with --debug to see the traceback and report it"), 1
+    else: return 0
+    print(f"latent-explain {name}: {msg}", file=sys.stderr)
+    return status
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `latent-explain` console script (its wrapper exits with the returned status)"
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = '--debug' in argv
+    argv = [a for a in argv if a != '--debug']
     if not argv or argv[0] in ('-h', '--help', 'help'): print(usage()); return 0
     if argv[0] == '--version': print(latent_explain.__version__); return 0
     name, rest = argv[0], argv[1:]
@@ -101,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"latent-explain: unknown command {name!r}" + (f"; did you mean {near[0]!r}?" if near else '')
               + f"\n\n{usage()}", file=sys.stderr)
         return 2
-    try: _call(COMMANDS[name], vars(command_parser(name).parse_args(rest)))
-    except LatentExplainError as e:
-        print(f"latent-explain {name}: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+    if debug: _call(COMMANDS[name], vars(command_parser(name).parse_args(rest))); return 0
+    with warnings.catch_warnings():
+        warnings.showwarning = _warn_line(name)
+        return _run(name, rest)

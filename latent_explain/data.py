@@ -19,68 +19,15 @@ import torch
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['IN_TEST', 'IMAGE_EXTS', 'HISTOLOGY_CLASSES', 'KNEE_CLASSES', 'MARKER_BOX', 'DAB_THRESHOLD', 'IHC_CLASSES',
-           'LatentExplainError', 'DataError', 'ModelError', 'to_generator_range', 'from_generator_range', 'fsync_path',
-           'umask_mode', 'atomic_write', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'OpenImage',
+__all__ = ['IMAGE_EXTS', 'HISTOLOGY_CLASSES', 'KNEE_CLASSES', 'MARKER_BOX', 'DAB_THRESHOLD', 'IHC_CLASSES', 'DATASET_FILES',
+           'read_dicom', 'load_image', 'H5Images', 'read_items', 'file_channels', 'decide_channels', 'OpenImage',
            'ImageIOBlock', 'image_dataloaders', 'ImageSet', 'histology_rule', 'synth_histology', 'knee_rule',
            'synth_knee', 'ihc_tiles', 'write_image_folder', 'contact_sheet']
 
-# %% ../nbs/00_data.ipynb #1f195d14
-IN_TEST = bool(os.environ.get('IN_TEST'))  # set by nbdev-test: notebooks shrink their examples under it
-
-class LatentExplainError(Exception):
-    "Base class of the errors latent_explain raises on purpose"
-
-class DataError(LatentExplainError, ValueError):
-    "A data file, folder or argument can't be used; the message names it and says how to fix it"
-
-class ModelError(LatentExplainError):
-    "A model file or configuration can't be used; the message names it and says how to fix it"
-
-# %% ../nbs/00_data.ipynb #97555e96
-def to_generator_range(images: np.ndarray) -> torch.Tensor:
-    "uint8 images N×H×W×C (or one H×W×C) -> float32 tensor N×C×H×W in [-1, 1]"
-    a = np.asarray(images)
-    if a.ndim == 3: a = a[None]
-    if a.ndim != 4 or a.dtype != np.uint8:
-        raise DataError(f"to_generator_range: expected uint8 N×H×W×C images, got {a.dtype} with shape {a.shape}; "
-                        "convert with np.clip(x, 0, 255).astype(np.uint8) first")
-    return torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2))).float().div(127.5).sub(1.0)
-
-def from_generator_range(images: torch.Tensor) -> np.ndarray:
-    "float tensor N×C×H×W in [-1, 1] -> uint8 array N×H×W×C (values outside the range are clipped)"
-    t = images.detach().float().cpu()
-    if t.ndim == 3: t = t[None]
-    return ((t.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
-# %% ../nbs/00_data.ipynb #f29c6d3a
-def fsync_path(path):
-    "Flush `path` (a file or a folder) to disk, where the platform allows it"
-    try: fd = os.open(path, os.O_RDONLY)
-    except OSError: return
-    try: os.fsync(fd)
-    except OSError: pass
-    finally: os.close(fd)
-
-def umask_mode(path):
-    "Set `path`'s permissions to what the process umask gives new files (0666) or folders (0777)"
-    mask = os.umask(0); os.umask(mask)
-    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~mask)
-
-def atomic_write(path,  # file to (re)place
-                 data,  # bytes, str, or a callable that writes the file at the temporary path it is given
-                ) -> Path:
-    "Write `data` to `path` through a temporary file in the same folder and `os.replace`"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.tmp-{path.name}.'); os.close(fd)
-    try:
-        if callable(data): data(tmp)
-        else: Path(tmp).write_bytes(data.encode() if isinstance(data, str) else data)
-        umask_mode(tmp); fsync_path(tmp); os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-    fsync_path(path.parent)
-    return path
+# %% ../nbs/00_data.ipynb #0af656ba
+from .core import (IN_TEST, LatentExplainError, DataError, ModelError, to_generator_range,
+                                 from_generator_range, fsync_path, umask_mode, atomic_write, check_output,
+                                 folder_kind, artifact_header)
 
 # %% ../nbs/00_data.ipynb #1a07c3bd
 import operator, random
@@ -468,6 +415,32 @@ def read_items(source, # class-folder tree, folder with labels.csv, a .csv file,
         else: raise DataError(f"{src}: no such file or folder; check the path")
     _need_two_classes(df, where)
     return df
+
+# %% ../nbs/00_data.ipynb #ef1c22c7
+_GRAY_MODES = ('1', 'L', 'LA', 'La', 'I', 'I;16', 'I;16B', 'I;16L', 'F')
+
+def file_channels(path) -> int:
+    "1 when the image file `path` is grayscale (gray, gray + alpha, 16-bit, float), 3 when it has colour; header only"
+    p = Path(path)
+    if _is_dicom(p, _head(p)):
+        return 1 if int(getattr(pydicom.dcmread(p, stop_before_pixels=True), 'SamplesPerPixel', 1)) == 1 else 3
+    with Image.open(p) as im: return 1 if im.mode in _GRAY_MODES else 3
+
+def decide_channels(paths,                 # image files
+                    channels: int | None = None, # the caller's choice (1 or 3); None/0: decide from the files
+                    flag: str = 'channels',      # how the caller names the choice, for the message
+                   ) -> int:
+    "`channels` if given, else the channel count every readable file in `paths` shares (3 for no readable file)"
+    if channels: _check_channels(channels); return int(channels)
+    seen = {}
+    for p in paths:
+        try: seen.setdefault(file_channels(p), []).append(Path(p).name)
+        except Exception: continue     # unreadable: the loader reports it (or skips it) with the reason
+    if len(seen) > 1:
+        sep = ' ' if flag.startswith('-') else '='
+        raise DataError(f"the images mix grayscale ({len(seen[1])}, e.g. {seen[1][0]}) and colour ({len(seen[3])}, "
+                        f"e.g. {seen[3][0]}); say which to convert all of them to: {flag}{sep}1 or {flag}{sep}3")
+    return next(iter(seen), 3)
 
 # %% ../nbs/00_data.ipynb #b03aab5a
 class OpenImage(Transform):
@@ -862,39 +835,68 @@ def ihc_tiles(size: int = 64,             # tile side in px
     return ImageSet(tiles, (frac > 0.5).astype(np.int64), list(IHC_CLASSES), factors, split, None, 'ihc')
 
 # %% ../nbs/00_data.ipynb #cc1389f0
+DATASET_FILES = ('config.json', 'labels.csv', 'contact_sheet.png', 'masks')  # besides one folder per class
+
 def _write_png(arr: np.ndarray, path: Path):
     from PIL import Image
     Image.fromarray(arr[..., 0] if arr.ndim == 3 and arr.shape[-1] == 1 else arr).save(path, format='PNG')
 
-def write_image_folder(ds: ImageSet,           # dataset to write
-                       out,                    # destination folder
-                       overwrite: bool = False,# replace an existing non-empty `out`
+def _files_under(folder: Path) -> list[str]:
+    "Every file below `folder` as a relative POSIX path, leaving out lock and temporary files"
+    return sorted(q.relative_to(folder).as_posix() for q in folder.rglob('*')
+                  if q.is_file() and q.name != '.lock' and not q.name.startswith('.tmp-'))
+
+def _not_ours(out: Path) -> list[str]:
+    "Files in the dataset folder `out` that its config.json does not list (a user's additions)"
+    try: listed = set(json.loads((out / 'config.json').read_text()).get('files', []))
+    except (OSError, ValueError, AttributeError): listed = set()
+    return [f for f in _files_under(out) if f not in listed]
+
+def _fill_dataset(ds: ImageSet, tmp: Path, sheet: bool):
+    "Write the images, masks, labels.csv, contact sheet and config.json of `ds` into the empty folder `tmp`"
+    for c in ds.classes: (tmp / c).mkdir()
+    ids, paths = ds.ids, []
+    for i, (img, lab) in enumerate(zip(ds.images, ds.labels)):
+        paths.append(f'{ds.classes[lab]}/{ids[i]}.png'); _write_png(img, tmp / paths[-1])
+    if ds.masks is not None:
+        (tmp / 'masks').mkdir()
+        for i, m in enumerate(ds.masks): _write_png(m, tmp / 'masks' / f'{ids[i]}.png')
+    df = pd.DataFrame({'path': paths, 'label': [ds.classes[l] for l in ds.labels], 'split': ds.split})
+    df = pd.concat([df, ds.factors.reset_index(drop=True)], axis=1)
+    df.to_csv(tmp / 'labels.csv', index=False, float_format='%.6g', lineterminator='\n')
+    if sheet: contact_sheet(ds, tmp / 'contact_sheet.png')
+    files = _files_under(tmp) + ['config.json']
+    cfg = {**artifact_header('dataset'), 'name': ds.name, 'n': len(ds), 'classes': list(ds.classes), 'files': sorted(files)}
+    (tmp / 'config.json').write_text(json.dumps(cfg, indent=1))
+
+def _move_in(tmp: Path, out: Path):
+    "Put the finished folder `tmp` at `out`: a rename, or a swap when `out` is an older dataset of ours"
+    if not out.exists() or not any(out.iterdir()):
+        if out.exists(): out.rmdir()
+        os.replace(tmp, out)
+    elif folder_kind(out) == 'dataset':                  # swap: old folder aside, new one in, old one removed
+        old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', suffix='.old', dir=out.parent))
+        os.replace(out, old / 'x'); os.replace(tmp, out); shutil.rmtree(old, ignore_errors=True)
+    else:                                                 # a user's folder (overwrite): add beside, config.json last
+        for q in sorted(tmp.iterdir(), key=lambda q: q.name == 'config.json'): os.replace(q, out / q.name)
+        tmp.rmdir()
+
+def write_image_folder(ds: ImageSet,            # dataset to write
+                       out,                     # destination folder
+                       overwrite: bool = False, # add the dataset to a non-empty folder that is not a dataset of ours
+                       sheet: bool = False,     # also write contact_sheet.png
+                       flag: str = 'out',       # how the caller names `out` in error messages (the CLI: '--out')
                       ) -> Path:
-    "Write `ds` as out/<class>/<id>.png + out/labels.csv (+ out/masks/<id>.png); atomic; returns `out`"
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise DataError(f"write_image_folder: {out} exists and is not a folder; choose another `out` or remove it")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise DataError(f"write_image_folder: {out} already exists and is not empty; pass overwrite=True to "
-                        "replace it, or choose a new folder")
+    "Write `ds` as out/<class>/<id>.png + labels.csv + config.json (+ masks/, contact_sheet.png); atomic; returns `out`"
+    out = check_output(out, 'dataset', flag, overwrite, writes=[*DATASET_FILES, *ds.classes])
+    if folder_kind(out) == 'dataset' and (extra := _not_ours(out)):
+        raise DataError(f"{flag} {out}: holds files latent-explain did not write ({', '.join(extra[:3])}"
+                        f"{', …' if len(extra) > 3 else ''}); rewriting the dataset would delete them. Move them out "
+                        "or choose another folder")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', suffix='.tmp', dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f'.tmp-{out.name}.', dir=out.parent))
     try:
-        os.chmod(tmp, 0o755)
-        for c in ds.classes: (tmp / c).mkdir()
-        ids, paths = ds.ids, []
-        for i, (img, lab) in enumerate(zip(ds.images, ds.labels)):
-            paths.append(f'{ds.classes[lab]}/{ids[i]}.png'); _write_png(img, tmp / paths[-1])
-        if ds.masks is not None:
-            (tmp / 'masks').mkdir()
-            for i, m in enumerate(ds.masks): _write_png(m, tmp / 'masks' / f'{ids[i]}.png')
-        df = pd.DataFrame({'path': paths, 'label': [ds.classes[l] for l in ds.labels], 'split': ds.split})
-        df = pd.concat([df, ds.factors.reset_index(drop=True)], axis=1)
-        df.to_csv(tmp / 'labels.csv', index=False, float_format='%.6g', lineterminator='\n')
-        if out.exists():                                     # swap: old folder aside, new one in, old one removed
-            old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', suffix='.old', dir=out.parent))
-            os.replace(out, old / 'x'); os.replace(tmp, out); shutil.rmtree(old, ignore_errors=True)
-        else: os.replace(tmp, out)
+        umask_mode(tmp); _fill_dataset(ds, tmp, sheet); _move_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
     return out

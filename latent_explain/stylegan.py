@@ -6,20 +6,21 @@ Docs: https://latent-explain.github.io/latent_explain/stylegan.html.md"""
 
 # %% ../nbs/03_stylegan.ipynb #97ffd5b7
 from __future__ import annotations
-import json, math, os, tempfile, contextlib
+import json, math, os, tempfile, contextlib, warnings
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .data import ModelError, DataError, atomic_write
+from .core import (ModelError, DataError, atomic_write, artifact_header, folder_kind, check_output,
+                                 check_number, check_writable, ARTIFACT_KINDS)
 
 # %% auto #0
-__all__ = ['SKIP_PADS', 'OUTPUT_ACTS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset',
-           'blur_kernel', 'FullyConnected', 'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock',
-           'upsample_image', 'SynthesisNetwork', 'Generator', 'EqConv', 'DiscriminatorBlock', 'minibatch_std',
-           'Discriminator', 'save_generator', 'bundled_generator_path', 'load_generator', 'cmd_generate',
-           'tune_glibc_malloc', 'compile_module']
+__all__ = ['SKIP_PADS', 'OUTPUT_ACTS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'GENERATOR_FILES', 'BUNDLED_GENERATORS',
+           'PNG_SOFTWARE', 'GANConfig', 'gan_preset', 'blur_kernel', 'FullyConnected', 'MappingNetwork',
+           'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'upsample_image', 'SynthesisNetwork', 'Generator', 'EqConv',
+           'DiscriminatorBlock', 'minibatch_std', 'Discriminator', 'save_generator', 'bundled_generator_path',
+           'load_generator', 'is_our_png', 'save_png', 'cmd_generate', 'tune_glibc_malloc', 'compile_module']
 
 # %% ../nbs/03_stylegan.ipynb #1ddc46fa
 def _is_pow2(n): return isinstance(n, int) and n >= 4 and (n & (n - 1)) == 0
@@ -436,17 +437,20 @@ def _unwrap(m):
     return m
 
 
+GENERATOR_FILES = ('config.json', 'generator.safetensors')
+
 def save_generator(G: Generator, # generator to save (a torch.compile / DDP wrapper is unwrapped)
                    path,         # folder to write config.json and generator.safetensors into (created if needed)
                   ) -> Path:
     "Save `G` as a folder: config.json + generator.safetensors, each written atomically"
     from safetensors.torch import save_file
-    from latent_explain import __version__
-    G, path = _unwrap(G), Path(path)
+    # never over another kind of folder, nor over a file of the same name that we did not write
+    path = check_output(path, 'generator', 'path', overwrite=True, writes=GENERATOR_FILES)
+    G = _unwrap(G)
     path.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
     atomic_write(path / 'generator.safetensors', lambda t: save_file(sd, t, metadata={'format': 'latent_explain.stylegan'}))
-    cfg = {**G.cfg.to_dict(), 'latent_explain_version': __version__}
+    cfg = {**artifact_header('generator'), **G.cfg.to_dict()}
     atomic_write(path / 'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
     return path
 
@@ -472,6 +476,10 @@ def load_generator(path,                      # folder written by `save_generato
     from safetensors.torch import load_file
     path = _generator_folder(path)
     cfg_file, w_file = path / 'config.json', path / 'generator.safetensors'
+    kind = folder_kind(path) if path.is_dir() else None
+    if kind not in (None, 'generator', 'gan-run'):
+        raise ModelError(f"{path} holds a {ARTIFACT_KINDS.get(kind, 'config.json that latent_explain did not write')}, "
+                         f"not a generator; pass a folder written by save_generator or `latent-explain train-gan`")
     for f in (cfg_file, w_file):
         if not f.is_file():
             raise ModelError(f"{f} not found: pass a folder written by save_generator or `latent-explain train-gan`")
@@ -493,23 +501,54 @@ def load_generator(path,                      # folder written by `save_generato
     return G.to(device).eval().requires_grad_(False)
 
 # %% ../nbs/03_stylegan.ipynb #457afeb7
+PNG_SOFTWARE = 'latent_explain'   # the PNG `Software` text chunk of the images the commands write
+
+def is_our_png(path) -> bool:
+    "Was the PNG file `path` written by latent_explain (its `Software` text chunk says so)?"
+    from PIL import Image
+    try:
+        with Image.open(path) as im: return im.format == 'PNG' and im.text.get('Software', '').startswith(PNG_SOFTWARE)
+    except Exception: return False
+
+def save_png(arr, path) -> Path:
+    "Write the uint8 H×W×C array `arr` as a PNG marked as ours, atomically"
+    from PIL import Image, PngImagePlugin
+    from latent_explain import __version__
+    info = PngImagePlugin.PngInfo(); info.add_text('Software', f'{PNG_SOFTWARE} {__version__}')
+    img = Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr)
+    return atomic_write(path, lambda t: img.save(t, format='PNG', pnginfo=info))
+
+def _check_png_out(out: Path, overwrite: bool):
+    "Refuse an --out that is not a .png name, is a folder, can't be written, or is someone else's image"
+    if out.suffix.lower() != '.png': raise DataError(f"--out {out}: give a .png file name")
+    if out.is_dir(): raise DataError(f"--out {out}: is a folder; give a .png file name")
+    if out.exists() and not overwrite and not is_our_png(out):
+        raise DataError(f"--out {out}: exists and was not written by latent-explain; add --overwrite to replace it")
+    check_writable(out.parent, '--out')
+
 def cmd_generate(gan: str,                # generator folder (config.json + generator.safetensors) or a bundled name
                  n: int = 16,             # number of samples in the grid
                  seed: int = 0,           # seed of the latents (same seed, same grid)
                  out: str = 'grid.png',   # PNG file to write
                  truncation: float = 1.0, # truncation psi: 1 = none, 0 = only the average image
+                 overwrite: bool = False, # replace an --out image that latent-explain did not write
                 ) -> Path:
     "Write a grid of `n` generated samples to `out` and print its path"
-    from torchvision.utils import save_image
-    if n < 1: raise DataError(f"--n {n}: the grid needs at least one sample")
+    from torchvision.utils import make_grid
+    check_number('--n', n, low=1, high=4096, integer=True)
+    check_number('--seed', seed, low=0, integer=True)
+    check_number('--truncation', truncation)
+    out = Path(out); _check_png_out(out, overwrite)
+    if not -0.5 <= truncation <= 1.5:
+        warnings.warn(f"--truncation {truncation} is far outside [0, 1]: the latents leave the region the generator "
+                      "was trained on")
     G = load_generator(gan)
     z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad(): imgs = G(z, truncation_psi=truncation, noise_mode='const')
-    out = Path(out)
-    if out.suffix.lower() != '.png': raise DataError(f"--out {out}: give a .png file name")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nrow = math.ceil(math.sqrt(n))
-    atomic_write(out, lambda t: save_image(imgs.clamp(-1, 1), t, format='png', nrow=nrow, normalize=True, value_range=(-1, 1)))
+    with torch.no_grad(): imgs = G(z, truncation_psi=truncation, noise_mode='const').clamp(-1, 1)
+    saturated = float(((imgs <= -254.5 / 255) | (imgs >= 254.5 / 255)).float().mean())
+    if saturated > 0.5: warnings.warn(f"{saturated:.0%} of the pixel values are saturated (pure black or white)")
+    grid = make_grid(imgs, nrow=math.ceil(math.sqrt(n)), normalize=True, value_range=(-1, 1))
+    save_png(grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy(), out)
     print(out)
     return out
 

@@ -6,7 +6,7 @@ Docs: https://latent-explain.github.io/latent_explain/train_gan.html.md"""
 
 # %% ../nbs/04_train_gan.ipynb #6878db5d
 from __future__ import annotations
-import copy, json, math, os, random, shutil, signal, tempfile, threading, time, warnings
+import copy, json, math, os, random, re, shutil, signal, tempfile, threading, time, warnings
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
@@ -14,22 +14,27 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
+from safetensors import SafetensorError
 from safetensors.torch import save as st_save, load as st_load
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
-from .data import IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write, fsync_path, umask_mode
+from contextlib import nullcontext
+from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write,
+                                 fsync_path, umask_mode, artifact_header, folder_kind, check_output, check_number,
+                                 check_choice, check_device, FolderLock, check_unlocked, ARTIFACT_KINDS)
+from .data import decide_channels
 from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_generator, load_generator,
                                     tune_glibc_malloc)
 
 # %% auto #0
-__all__ = ['RESUMABLE_OPTIONS', 'C2ST_VIEWS', 'STATE_FILE', 'CONFIG_FILE', 'PHASE_KEYS', 'BEST_DIR', 'TrainOptions',
-           'check_ada_ops', 'resolve_options', 'subseed', 'sample_indices', 'translate', 'ada_augment', 'diff_augment',
-           'augment', 'ada_adjust', 'ema_beta', 'update_ema', 'as_float_images', 'c2st', 'meter_distance',
-           'spread_ratio', 'clipped_fraction', 'realism', 'c2st_views', 'dist_setup', 'all_reduce_sum_',
-           'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config',
-           'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'range_excess', 'image_grid',
-           'generate', 'score_generator', 'read_best', 'save_best', 'StopRequest', 'image_paths', 'read_image_folder',
-           'train_gan', 'compare_augmentations', 'cmd_train_gan', 'cmd_score_gan']
+__all__ = ['RESUMABLE_OPTIONS', 'C2ST_VIEWS', 'STATE_FILE', 'CONFIG_FILE', 'GAN_RUN_FILES', 'PHASE_KEYS', 'BEST_DIR',
+           'TrainOptions', 'check_ada_ops', 'resolve_options', 'subseed', 'sample_indices', 'translate', 'ada_augment',
+           'diff_augment', 'augment', 'ada_adjust', 'ema_beta', 'update_ema', 'as_float_images', 'c2st',
+           'meter_distance', 'spread_ratio', 'clipped_fraction', 'realism', 'c2st_views', 'dist_setup',
+           'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files',
+           'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'range_excess',
+           'image_grid', 'generate', 'score_generator', 'read_best', 'save_best', 'StopRequest', 'image_paths',
+           'read_image_folder', 'train_gan', 'compare_augmentations', 'cmd_train_gan', 'cmd_score_gan']
 
 # %% ../nbs/04_train_gan.ipynb #f44cde31
 @dataclass
@@ -375,16 +380,21 @@ def rng_from_files(tensors: bytes, meta: str):
 
 # %% ../nbs/04_train_gan.ipynb #fecae451
 STATE_FILE, CONFIG_FILE = 'training_state.json', 'config.json'
+GAN_RUN_FILES = (CONFIG_FILE, 'generator.safetensors', STATE_FILE, 'samples', 'best')   # what a run writes at its top
 
 def write_config(gandir, cfg: GANConfig, opts: TrainOptions):
     "GANDIR/config.json: the architecture, the training recipe and the library version"
     from latent_explain import __version__
-    d = {**asdict(cfg), 'training': asdict(opts), 'version': __version__}
+    d = {**artifact_header('gan-run'), **asdict(cfg), 'training': asdict(opts), 'version': __version__}
     atomic_write(Path(gandir) / CONFIG_FILE, json.dumps(d, indent=1))
 
 def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
     "(GANConfig, TrainOptions) from GANDIR/config.json"
     p = Path(gandir) / CONFIG_FILE
+    kind = folder_kind(gandir)
+    if kind not in (None, 'gan-run'):
+        raise ModelError(f"{gandir}: holds a {ARTIFACT_KINDS.get(kind, 'folder latent_explain did not write')}, not a "
+                         "GAN training run; point to a folder written by train_gan")
     try: d = json.loads(p.read_text())
     except (OSError, ValueError) as e:
         raise ModelError(f"{p}: can't read the GAN config ({e}); point to a folder written by train_gan") from e
@@ -398,13 +408,16 @@ def read_state(gandir) -> dict | None:
     try: return json.loads(p.read_text())
     except ValueError as e: raise ModelError(f"{p}: unreadable training state ({e}); restore it from a backup") from e
 
+_CKPT_NAME = re.compile(r'ckpt-\d{8}(-\d+)?')   # the names `save` gives: nothing else is ever deleted
+
 def clean_gandir(gandir, keep: str | None):
-    "Delete temporary files/folders and checkpoint folders other than `keep`"
+    "Delete our temporary files/folders and our checkpoint folders other than `keep`"
     gandir = Path(gandir)
     for d in [gandir, gandir / 'samples']:
         if not d.is_dir(): continue
         for p in d.iterdir():
-            stale = p.name.startswith('.tmp-') or (d == gandir and p.name.startswith('ckpt-') and p.name != keep)
+            ckpt = d == gandir and _CKPT_NAME.fullmatch(p.name) and p.name != keep
+            stale = p.name.startswith('.tmp-') or ckpt
             if stale: shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
 
 # %% ../nbs/04_train_gan.ipynb #4f71d47a
@@ -654,7 +667,10 @@ def load(self: GANTrainer, gandir=None):
     ck = gandir / st['checkpoint']
     try: files = {p.name: p.read_bytes() for p in ck.iterdir()}
     except OSError as e: raise ModelError(f"{ck}: checkpoint folder missing ({e}); the GAN folder was edited by hand") from e
-    self.load_files(files)
+    try: self.load_files(files)
+    except (SafetensorError, KeyError, ValueError, RuntimeError) as e:
+        raise ModelError(f"{ck}: the checkpoint is damaged ({type(e).__name__}: {e}); restore the folder from a backup "
+                         "or start a new run in another folder") from e
 
 # %% ../nbs/04_train_gan.ipynb #3048bc12
 @patch
@@ -704,6 +720,7 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
                     device=None) -> dict:
     "{'n', 'c2st', 'spread', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
     data = _to_uint8_nchw(real)
+    if n < 8: raise DataError(f"score_generator: n={n}; score at least 8 images a side")
     n = min(n, len(data) // 2 if floor else len(data))
     if n < 8: raise DataError(f"score_generator: {len(data)} real images are too few; give at least {16 if floor else 8}")
     idx = torch.from_numpy(np.random.default_rng(seed).permutation(len(data))[:2 * n])
@@ -828,9 +845,10 @@ def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True, minu
 
 # %% ../nbs/04_train_gan.ipynb #a734fbfa
 def image_paths(source) -> list[str]:
-    "Image files of a class-folder tree, a labels.csv folder or a .csv (via `read_items`), or any folder of images"
+    "Image files of a class-folder tree, a labels.csv folder or a .csv (via `read_items`), any folder of images, or a list"
     from latent_explain.data import read_items, IMAGE_EXTS
-    try: return list(read_items(source)['path'])
+    if isinstance(source, (list, tuple)): return [str(p) for p in source]
+    try: return list(read_items(source, 'skip')['path'])
     except DataError:
         src = Path(source).expanduser()
         if not src.is_dir(): raise
@@ -838,20 +856,30 @@ def image_paths(source) -> list[str]:
         return [str(p) for p in sorted(src.rglob('*')) if p.suffix.lower() in IMAGE_EXTS
                 and not any(part.startswith('.') for part in p.relative_to(src).parts)]
 
-def read_image_folder(source, channels: int = 3, res: int | None = None) -> np.ndarray:
-    "uint8 N×H×W×C images of a class-folder tree / labels.csv folder / .csv / plain folder (labels ignored), resized to `res`"
+def read_image_folder(source,                # class-folder tree, labels.csv folder, .csv, plain folder, or a list of files
+                      channels: int = 3,     # 1 or 3: every image is converted to it
+                      res: int | None = None,# side the images are resized to (None: the first image's height)
+                      on_error: str = 'raise', # 'raise' at the first unreadable file, or 'skip' them (with a warning)
+                     ) -> np.ndarray:
+    "uint8 N×H×W×C images of a folder or a list of image files (labels ignored), resized to `res`"
     from latent_explain.data import load_image
     from PIL import Image
-    imgs = []
+    check_choice('on_error', on_error, ('raise', 'skip'))
+    imgs, skipped = [], []
     for p in image_paths(source):
-        a = load_image(p, channels=channels)
+        try: a = load_image(p, channels=channels)
+        except DataError:
+            if on_error == 'raise': raise
+            skipped.append(Path(p).name); continue
         res = res or a.shape[0]   # default: the first image's height
         if a.shape[:2] != (res, res):
             mode = 'L' if channels == 1 else 'RGB'
             im = Image.fromarray(a[..., 0] if channels == 1 else a, mode).resize((res, res), Image.Resampling.LANCZOS)
             a = np.asarray(im).reshape(res, res, channels)
         imgs.append(a)
-    if not imgs: raise DataError(f"{source}: no images found; point --data to a folder of class sub-folders or with labels.csv")
+    if skipped: warnings.warn(f"skipped {len(skipped)} unreadable image(s): {', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}")
+    if not imgs: raise DataError(f"{source}: no readable images found; point --data to a folder of images, class "
+                                 "sub-folders or a labels.csv")
     return np.stack(imgs)
 
 def _resolve_cfg(cfg, data: torch.Tensor) -> GANConfig:
@@ -871,6 +899,13 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
               **kwargs) -> GANTrainer:      # TrainOptions fields, e.g. kimg=20, batch=16, aug='diffaug'
     "Train (or resume) a StyleGAN2 on `images`; returns the trainer (`.G_ema`, `.G`, `.D`, `.state`)"
     rank, world, _ = dist_setup(device)       # join the torchrun group first: the checks below read `out`
+    if out is not None: check_output(out, 'gan-run', 'out', overwrite=True, writes=GAN_RUN_FILES)
+    with FolderLock(out, 'out') if out is not None and rank == 0 else nullcontext():   # one writer per folder
+        tr = _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs)
+        return tr.fit(tr.opts.kimg, progress=progress, minutes=minutes)
+
+def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs) -> GANTrainer:
+    "The trainer `train_gan` fits: a new run (first checkpoint written) or a resumed one (its checkpoint loaded)"
     channels = kwargs.pop('channels', 3)       # only used when `images` is a folder and there is no config yet
     bad = [k for k in kwargs if k not in {f.name for f in fields(TrainOptions)}]
     if bad: raise DataError(f"train_gan: unknown option(s) {bad}; see TrainOptions for the valid names")
@@ -913,7 +948,7 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
     elif src is not None and rank == 0 and asdict(tr.opts) != asdict(stored):
         write_config(out, cfg, tr.opts)   # a new kimg / snap_kimg … given on resume holds for the next plain resume too
     elif src is None: tr.save()   # in memory
-    return tr.fit(opts.kimg, progress=progress, minutes=minutes)
+    return tr
 
 # %% ../nbs/04_train_gan.ipynb #de4f627d
 def compare_augmentations(images, kimg: float = 50.0, augs=('ada', 'diffaug'), cfg=None, meters: dict | None = None,
@@ -954,55 +989,125 @@ def _with_widths(flag: str, base: dict, widths: dict) -> dict:
     if extra: raise DataError(f"{flag}: resolution(s) {extra} are not in this {max(base)}-px model; use {sorted(base)}")
     return {**base, **widths}
 
+_RECIPE = {'batch': '--batch', 'seed': '--seed', 'aug': '--aug', 'ada_ops': '--ada-ops', 'range_penalty': '--range-penalty',
+           'pl_weight': '--pl-weight', 'style_mixing': '--style-mixing', 'r1_gamma': '--r1-gamma'}  # TrainOptions set by a new run
+_NUMBERS = [('kimg', 0, 1e7, False), ('batch', 2, 65536, True), ('seed', 0, 2**63 - 1, True), ('range_penalty', 0, None, False),
+            ('noise_init', 0, None, False), ('snap_kimg', 0, None, False), ('r1_gamma', None, None, False),
+            ('pl_weight', 0, None, False), ('style_mixing', 0, 1, False), ('threads', 0, 1024, True),
+            ('minutes', 0, None, False), ('c2st_epochs', 0, 10_000, True)]
+
+def _check_train_gan_args(a: dict):
+    "Every train-gan option (the command's arguments `a`) checked before any image is read"
+    for name, low, high, integer in _NUMBERS:
+        if a[name] is not None: check_number('--' + name.replace('_', '-'), a[name], low, high, integer)
+    if a['res'] is not None: check_choice('--res', a['res'], (16, 32, 64, 128, 256, 512))
+    if a['preset'] is not None:
+        try: p = gan_preset(a['preset'])
+        except ModelError as e: raise DataError(f"--preset {a['preset']}: {str(e).split(': ', 1)[1]}") from None
+        if a['res'] is not None and p.res != a['res']:
+            raise DataError(f"--preset {a['preset']} is a {p.res}-px model but --res is {a['res']}; drop --res or "
+                            f"choose a {a['res']}-px preset")
+    if a['aug'] is not None: check_choice('--aug', a['aug'], ('ada', 'diffaug', 'none'))
+    if a['ada_ops'] is not None and (not a['ada_ops'] or set(a['ada_ops']) - set('bc')):
+        raise DataError(f"--ada-ops {a['ada_ops']!r}: use bc (geometric + colour), b (geometric) or c (colour)")
+    if a['output_act'] is not None: check_choice('--output-act', a['output_act'], ('tanh', 'linear'))
+    if a['channels'] is not None: check_choice('--channels', a['channels'], (1, 3))
+    check_device('--device', a['device'])
+    _widths_arg('--widths', a['widths'] or ''); _widths_arg('--d-widths', a['d_widths'] or '')
+
+def _new_run(a: dict, channels: int) -> tuple[GANConfig, dict]:
+    "The architecture and recipe options of a new run from the command's arguments"
+    cfg = gan_preset(a['preset'] or a['res'] or 64, img_channels=channels)
+    cfg = replace(cfg, noise_per_channel=bool(a['noise_per_channel']), noise_init=float(a['noise_init'] or 0.0),
+                  output_act=a['output_act'] or cfg.output_act,
+                  channels=_with_widths('--widths', cfg.channels, _widths_arg('--widths', a['widths'] or '')),
+                  d_channels=_with_widths('--d-widths', cfg.d_channels, _widths_arg('--d-widths', a['d_widths'] or '')),
+                  d_lowpass=bool(a['d_lowpass']) or cfg.d_lowpass)   # reference64 keeps its filter
+    return cfg, {k: a[k] for k in _RECIPE if a[k] is not None}
+
+def _resume_conflicts(a: dict, cfg: GANConfig, run: TrainOptions) -> list[str]:
+    "The flags given with a value the run in --out was not started with"
+    out = []
+    def check(flag, given, has):
+        if given is not None and given != has: out.append(f"{flag} {given} (the run has {has})")
+    check('--res', a['res'], cfg.res); check('--preset', a['preset'], cfg.preset or None)
+    check('--channels', a['channels'], cfg.img_channels); check('--output-act', a['output_act'], cfg.output_act)
+    check('--noise-init', a['noise_init'], cfg.noise_init)
+    if a['noise_per_channel'] and not cfg.noise_per_channel: out.append('--noise-per-channel (the run has one per layer)')
+    if a['d_lowpass'] and not cfg.d_lowpass: out.append('--d-lowpass (the run downsamples with plain strides)')
+    for flag, key, have in (('--widths', 'widths', cfg.channels), ('--d-widths', 'd_widths', cfg.d_channels)):
+        if a[key] and (w := _widths_arg(flag, a[key])) and any(have.get(r) != v for r, v in w.items()):
+            out.append(f"{flag} {a[key]} (the run has {have})")
+    for key, flag in _RECIPE.items():
+        given = a[key]
+        if key == 'r1_gamma' and given is not None and given < 0: given = 0.0002 * cfg.res ** 2 / run.batch   # 'auto'
+        if given is not None and not (given == getattr(run, key) or (isinstance(given, float) and
+                                                                    math.isclose(given, getattr(run, key)))):
+            out.append(f"{flag} {a[key]} (the run has {getattr(run, key)})")
+    return out
+
+def _run_or_new(a: dict, out: Path, paths: list) -> tuple[GANConfig | None, dict]:
+    "(None, {}) for a run to resume (after checking the flags against it), else a new run's (config, options)"
+    if a['resume'] and read_state(out) is not None:
+        cfg, run = read_config(out)
+        if bad := _resume_conflicts(a, cfg, run):
+            raise DataError(f"--resume: {'; '.join(bad)}. A resumed run keeps the recipe it started with: drop "
+                            f"{'these flags' if len(bad) > 1 else 'this flag'}, or start a new run in another --out")
+        try: native = decide_channels(paths)
+        except DataError: native = cfg.img_channels   # mixed: converted all the same
+        if native != cfg.img_channels:
+            warnings.warn(f"the images have {native} channel(s) but the run in {out} trains {cfg.img_channels}: converting them")
+        return None, {}
+    if read_state(out) is not None:
+        raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
+    channels = decide_channels(paths, a['channels'], '--channels')
+    if not a['channels'] and channels == 1:
+        print("the images are grayscale: training a 1-channel GAN (--channels 3 trains in RGB)")
+    return _new_run(a, channels)
+
 def cmd_train_gan(data: str,             # image folder: class sub-folders, labels.csv, or just images (labels ignored)
-                  res: int = 64,         # training resolution; images are resized to res×res
+                  res: int = None,       # training resolution; images are resized to res×res (default: the preset's, else 64)
                   kimg: float = 0,       # training length in thousands of real images shown to D; 0: the run's (100 if new)
                   out: str = 'gan',      # GAN folder (checkpoints, config.json, generator.safetensors, samples/, best/)
                   resume: bool = False,  # continue the run in `out` exactly where its last checkpoint left off (fresh if none)
-                  preset: str = '',      # gan_preset name ('tiny', 'reference64', …); default: the preset for res
-                  batch: int = 32,       # global batch size
-                  seed: int = 0,         # random seed of the whole run
-                  aug: str = 'ada',      # augmentation: 'ada', 'diffaug' or 'none'
-                  ada_ops: str = 'bc',   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both
-                  range_penalty: float = 0.0,  # weight of G's penalty on values beyond [-1, 1] (0: off)
+                  preset: str = None,    # gan_preset name ('tiny', 'reference64', …); default: the preset for --res
+                  batch: int = None,     # global batch size (default 32)
+                  seed: int = None,      # random seed of the whole run (default 0)
+                  aug: str = None,       # augmentation: 'ada' (default), 'diffaug' or 'none'
+                  ada_ops: str = None,   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both (default)
+                  range_penalty: float = None,  # weight of G's penalty on values beyond [-1, 1] (default 0: off)
                   noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
-                  noise_init: float = 0.0,  # initial noise strength of every layer in a new run (StyleGAN2: 0)
-                  output_act: str = '',  # G's image activation in a new run: 'tanh' (bounded) or 'linear' (StyleGAN2); '': the preset's
-                  widths: str = '',      # G's width per resolution in a new run, 'res:width,...' over the preset's, e.g. 32:128,64:64
-                  d_widths: str = '',    # D's width per resolution in a new run, written as --widths
+                  noise_init: float = None, # initial noise strength of every layer in a new run (default 0, as StyleGAN2)
+                  output_act: str = None,# G's image activation in a new run: 'tanh' (bounded) or 'linear'; default: the preset's
+                  widths: str = None,    # G's width per resolution in a new run, 'res:width,...' over the preset's, e.g. 32:128,64:64
+                  d_widths: str = None,  # D's width per resolution in a new run, written as --widths
                   d_lowpass: bool = False, # D low-passes before each stride-2 step in a new run (StyleGAN2's D; default: plain strides)
-                  channels: int = 3,     # 3 for RGB, 1 for grayscale (e.g. radiographs)
+                  channels: int = None,  # 1 (grayscale) or 3 (RGB): convert every image; default: what all images share
                   snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
-                  r1_gamma: float = -1.0,   # R1 weight; negative: heuristic 0.0002·res²/batch
-                  pl_weight: float = 2.0,   # path-length regularisation weight (0: off, as NVlabs' cifar config)
-                  style_mixing: float = 0.9,  # probability of mixing two latents in a batch (0: off, as cifar)
-                  device: str = '',      # 'cpu', 'cuda'; default: CUDA when available
+                  r1_gamma: float = None,   # R1 weight; default (or negative): the heuristic 0.0002·res²/batch
+                  pl_weight: float = None,  # path-length regularisation weight (default 2; 0: off, as NVlabs' cifar config)
+                  style_mixing: float = None, # probability of mixing two latents in a batch (default 0.9; 0: off)
+                  device: str = None,    # 'cpu', 'cuda', 'cuda:N'; default: CUDA when available
                   threads: int = 0,      # CPU threads for torch; 0: torch's default (all physical cores)
                   minutes: float = 0,    # stop with a checkpoint after this many minutes even before --kimg; 0: no limit
                   meters: str = '',      # comma-separated meters logged as real-vs-generated distances, e.g. nuclei_count
-                  c2st_epochs: int = 0): # epochs per snapshot C2ST classifier; 0: the run's (15 if new; 40-80 is stricter)
+                  c2st_epochs: int = 0,  # epochs per snapshot C2ST classifier; 0: the run's (15 if new; 40-80 is stricter)
+                  overwrite: bool = False, # start the run in a non-empty folder that latent-explain did not write (its files are kept)
+                  skip_bad: bool = False): # skip unreadable image files (listed in a warning) instead of stopping
     "Train a StyleGAN2 on an image folder and write the GAN folder `out`"
-    meter_fns = _meters_arg(meters)   # checked before any work
-    g_widths, d_widths = _widths_arg('--widths', widths), _widths_arg('--d-widths', d_widths)
-    if minutes < 0: raise DataError(f"--minutes {minutes}: give a positive time limit, or 0 for none")
-    if kimg < 0: raise DataError(f"--kimg {kimg}: give a positive length, or 0 for the run's own target")
-    if c2st_epochs < 0: raise DataError(f"--c2st-epochs {c2st_epochs}: give a positive count, or 0 for the run's own")
+    a = dict(locals())
+    _check_train_gan_args(a); meter_fns = _meters_arg(meters)   # all before any work
+    out = check_output(out, 'gan-run', '--out', overwrite, writes=GAN_RUN_FILES); check_unlocked(out)
+    paths = image_paths(data)
+    if not paths: raise DataError(f"--data {data}: no image files found; point it to a folder of images")
+    cfg, opts = _run_or_new(a, out, paths)
+    for k in ('kimg', 'snap_kimg', 'c2st_epochs'):   # 0: the run's own value (a plain --resume goes on to its target)
+        if a[k]: opts[k] = a[k]
     if threads > 0: torch.set_num_threads(threads)
-    if not resume and read_state(out) is not None:
-        raise DataError(f"--out {out}: already holds a training run; add --resume to continue it or choose another --out")
-    cfg = None if resume and read_state(out) is not None else gan_preset(preset or res, img_channels=channels)
-    if cfg is not None: cfg = replace(cfg, noise_per_channel=bool(noise_per_channel), noise_init=float(noise_init),
-                                         output_act=output_act or cfg.output_act,
-                                         channels=_with_widths('--widths', cfg.channels, g_widths),
-                                         d_channels=_with_widths('--d-widths', cfg.d_channels, d_widths),
-                                         d_lowpass=bool(d_lowpass) or cfg.d_lowpass)   # reference64 keeps its filter
-    opts = {} if cfg is None else dict(batch=batch, seed=seed, aug=aug, ada_ops=ada_ops, r1_gamma=r1_gamma,
-                                       range_penalty=range_penalty, pl_weight=pl_weight, style_mixing=style_mixing)
-    if snap_kimg < 0: raise DataError(f"--snap-kimg {snap_kimg}: give a positive interval, or 0 for the run's own")
-    if snap_kimg > 0: opts['snap_kimg'] = snap_kimg
-    if c2st_epochs > 0: opts['c2st_epochs'] = c2st_epochs
-    if kimg > 0: opts['kimg'] = kimg   # a plain --resume goes on to the run's own target
-    tr = train_gan(data, out=out, cfg=cfg, resume=bool(resume), device=device or None,
+    run_cfg = cfg or read_config(out)[0]
+    images = read_image_folder(paths, channels=run_cfg.img_channels, res=run_cfg.res,
+                               on_error='skip' if skip_bad else 'raise')
+    tr = train_gan(images, out=out, cfg=cfg, resume=bool(resume), device=device or None,
                    minutes=minutes or None, meters=meter_fns, **opts)
     last = tr.state['history'][-1] if tr.state['history'] else {}
     best = read_best(out)
@@ -1023,13 +1128,17 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
                   views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine / interior views: what gives G away
                   repeats: int = 3,      # C2ST classifiers per score, the best kept (one can under-report)
                   c2st_epochs: int = 15, # epochs per C2ST classifier; 15 under-reports (see 04_train_gan): try 40-80
-                  threads: int = 0):     # CPU threads for torch; 0: torch's default
+                  threads: int = 0,      # CPU threads for torch; 0: torch's default
+                  skip_bad: bool = False): # skip unreadable image files (listed in a warning) instead of stopping
     "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
     meter_fns = _meters_arg(meters)   # checked before loading anything
-    if c2st_epochs < 1: raise DataError(f"--c2st-epochs {c2st_epochs}: train each classifier at least 1 epoch")
+    check_number('--n', n, low=8, high=1_000_000, integer=True, hint='a C2ST needs at least 8 images a side')
+    check_number('--seed', seed, low=0, integer=True); check_number('--repeats', repeats, low=1, high=100, integer=True)
+    check_number('--c2st-epochs', c2st_epochs, low=1, high=10_000, integer=True, hint='train each classifier at least 1 epoch')
+    check_number('--threads', threads, low=0, high=1024, integer=True)
     if threads > 0: torch.set_num_threads(threads)
     G = load_generator(gan)
-    real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res)
+    real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res, on_error='skip' if skip_bad else 'raise')
     r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views, repeats=repeats,
                         c2st_epochs=c2st_epochs)
     print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))

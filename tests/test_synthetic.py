@@ -111,13 +111,15 @@ def test_write_image_folder_same_bytes(tmp_path):
 
 
 def test_write_image_folder_refuses_overwrite(tmp_path):
+    "A user's non-empty folder: refused without overwrite; with it the dataset goes beside the user's files"
     out = tmp_path / 'ds'
     out.mkdir(); (out / 'keep.txt').write_text('x')
     with pytest.raises(DataError, match='overwrite=True') as e: write_image_folder(synth_knee(2), out)
-    assert str(out) in str(e.value) and (out / 'keep.txt').exists()
+    assert str(out) in str(e.value) and (out / 'keep.txt').exists() and not (out / 'labels.csv').exists()
     write_image_folder(synth_knee(2), out, overwrite=True)
-    assert not (out / 'keep.txt').exists() and (out / 'labels.csv').exists()
+    assert (out / 'keep.txt').read_text() == 'x' and (out / 'labels.csv').exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ['ds']   # no temp folders left behind
+    with pytest.raises(DataError, match='keep.txt'): write_image_folder(synth_knee(3), out)  # would delete it
     (tmp_path / 'empty').mkdir()
     write_image_folder(synth_knee(2), tmp_path / 'empty')          # an empty folder is fine
 
