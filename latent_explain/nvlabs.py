@@ -122,7 +122,7 @@ _LINEAR = ('affine', 'skip', 'out')   # NVlabs' layers that are linear by design
 
 def _check_network(net: PersistentObject, kind: str, src) -> None:
     "Refuse, naming the file, what our `Generator` ('G') / `Discriminator` ('D') can't represent"
-    c_dim = net.state.get('c_dim', net.kwargs.get('c_dim', 0)) or 0
+    c_dim = max(int(net.state.get('c_dim') or 0), int(net.kwargs.get('c_dim') or 0))   # attribute or constructor argument
     if c_dim > 0:
         raise ModelError(f"{src}: the network is conditional (c_dim={c_dim}); latent_explain's generators are "
                          "unconditional — use a snapshot trained without --cond")
@@ -239,7 +239,9 @@ def _load_weights(module: torch.nn.Module, sd: dict, src, what: str) -> torch.nn
 def _convert(src, what: str, fn):
     "Run `fn`, turning what a malformed recorded network raises into a `ModelError` naming the file"
     try: return fn()
-    except ModelError: raise
+    except ModelError as e:
+        if str(src) in str(e): raise
+        raise ModelError(f"{src}: {e}") from e   # e.g. GANConfig refusing a resolution we don't build
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         raise ModelError(f"{src}: its {what} doesn't look like a stylegan2-ada-pytorch network ({type(e).__name__}: "
                          f"{e}); pass a network-snapshot-*.pkl written by its train.py") from e

@@ -55,7 +55,7 @@ def test_discriminator_equals_nvlabs(fixture):
     print(name, 'd_logits', err)
     # rgb64's reference logits come from D blocks that NVlabs ran in float16 (num_fp16_res=4, no force_fp32): they
     # carry ~1e-3 of half-precision rounding; gray32's D is fp32 throughout and must match to 1e-4
-    assert err <= (3e-3 if name == 'sg2ada_rgb64' else 1e-4), err
+    assert err <= (2e-3 if name == 'sg2ada_rgb64' else 1e-4), err
 
 
 @needs_fixtures
@@ -150,6 +150,8 @@ def _set(path, **kw):
 @pytest.mark.parametrize('key,edit,match', [
     ('G_ema', _set('', c_dim=10), r'conditional \(c_dim=10\)'),
     ('D', _set('', c_dim=10), r'conditional \(c_dim=10\)'),
+    ('G_ema', lambda G: G.state['_init_kwargs'].update(c_dim=4), r'conditional \(c_dim=4\)'),
+    ('G_ema', _set('', img_resolution=4), r'x\.pkl: GANConfig\.res=4'),
     ('G_ema', _set('synthesis.b8.conv0', is_torgb=False, use_fp16=False), 'StyleGAN3'),
     ('G_ema', _set('synthesis.b16', architecture='resnet'), r"architecture is \['resnet', 'skip'\]"),
     ('G_ema', _set('synthesis.b16', architecture='orig'), r"architecture is \['orig', 'skip'\]"),
