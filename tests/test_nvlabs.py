@@ -218,3 +218,23 @@ def test_stored_filters_roundtrip(tmp_path):
     G2 = load_generator(save_generator(G, tmp_path / 'g'))
     z = torch.randn(2, G.z_dim)
     with torch.no_grad(): assert torch.equal(G2(z, noise_mode='const'), G(z, noise_mode='const'))
+
+
+@needs_fixtures
+@pytest.mark.parametrize('key', ['G_ema', 'D'])
+def test_standard_filters_give_our_fixed_kernels(monkeypatch, key):
+    "With NVlabs' standard [1,3,3,1] filters, the converted (flipped, scaled) filters are exactly our fixed kernels"
+    from latent_explain.stylegan import GANConfig, Generator, Discriminator
+    f = torch.tensor([1., 3., 3., 1.])
+    f = torch.outer(f, f) / 64
+    def standard(net):
+        for _, m in nvlabs._tree(net):
+            if 'resample_filter' in (m.state.get('_buffers') or {}): m.state['_buffers']['resample_filter'] = f.clone()
+    _edited(monkeypatch, key, standard)
+    ours = load_nvlabs_generator('x.pkl') if key == 'G_ema' else load_nvlabs_discriminator('x.pkl')
+    fixed = GANConfig.from_dict({**ours.cfg.to_dict(), 'stored_filters': False})
+    plain = (Generator if key == 'G_ema' else Discriminator)(fixed)
+    sd = ours.state_dict()
+    for k, v in plain.named_buffers():
+        if k.endswith(('blur', 'img_up')): assert torch.equal(sd.pop(k), v), k
+    plain.load_state_dict(sd)
