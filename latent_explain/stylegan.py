@@ -47,6 +47,8 @@ class GANConfig:
     noise_init: float = 0.0       # initial noise strength of every layer (StyleGAN2: 0)
     output_act: str = 'tanh'      # the image's activation: 'tanh' (bounded to (-1, 1)) or 'linear' (StyleGAN2, old)
     d_lowpass: bool = False       # True: D low-passes before each stride-2 step (StyleGAN2, old); False: plain strides
+    stored_filters: bool = False  # True: every resampling layer's 4×4 low-pass filter is saved with the weights
+                                  # (imported NVlabs pickles keep theirs); False: the fixed [1,3,3,1] filter, not saved
 
     def __post_init__(self):
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
@@ -322,6 +324,12 @@ class SynthesisNetwork(nn.Module):
         return torch.tanh(img) if self.cfg.output_act == 'tanh' else img
 
 # %% ../nbs/03_stylegan.ipynb #f3893c14
+def _store_filters(m: nn.Module):
+    "Make the resampling filters (`blur`, `img_up`) of every layer of `m` part of its state dict"
+    for mod in m.modules():
+        for name, buf in list(mod.named_buffers(recurse=False)):
+            if name in ('blur', 'img_up'): mod.register_buffer(name, buf, persistent=True)
+
 class Generator(nn.Module):
     "StyleGAN2 generator: `mapping` (z -> W+) then `synthesis` (W+ -> image)"
     def __init__(self, cfg: GANConfig, channels_last: bool | None = None, bf16: bool = False):
@@ -330,6 +338,7 @@ class Generator(nn.Module):
         self.mapping = MappingNetwork(cfg.z_dim, cfg.w_dim, cfg.num_ws, cfg.mapping_layers, cfg.mapping_lr_mul)
         self.synthesis = SynthesisNetwork(cfg, channels_last=channels_last, bf16=bf16)
         self.num_ws, self.z_dim, self.w_dim = cfg.num_ws, cfg.z_dim, cfg.w_dim
+        if cfg.stored_filters: _store_filters(self)
 
     @property
     def w_avg(self) -> torch.Tensor: return self.mapping.w_avg
@@ -416,6 +425,7 @@ class Discriminator(nn.Module):
         self.fc = FullyConnected(c4 * 16, c4, activate=True)
         self.fc.weight_gain *= SQRT2                                  # the conv's √2, folded
         self.out = FullyConnected(c4, 1)
+        if cfg.stored_filters: _store_filters(self)
 
     def forward(self, img):
         c, r = self.cfg.img_channels, self.cfg.res
