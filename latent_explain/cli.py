@@ -15,6 +15,7 @@ from .core import LatentExplainError, DataError, check_number, check_choice, che
 from .data import synth_histology, synth_knee, ihc_tiles, write_image_folder, DATASET_FILES
 from .classifier import cmd_train_classifier, cmd_predict
 from .stylegan import cmd_generate
+from .nvlabs import cmd_import_generator
 from .train_gan import cmd_train_gan, cmd_score_gan
 
 # %% auto #0
@@ -54,8 +55,9 @@ def cmd_data(
 
 # %% ../nbs/10_cli.ipynb #e4242340
 COMMANDS = {'data': cmd_data, 'train-classifier': cmd_train_classifier, 'predict': cmd_predict,
-            'train-gan': cmd_train_gan, 'generate': cmd_generate, 'score-gan': cmd_score_gan}
-POSITIONAL = {'data': ['name']}  # parameters given without --
+            'train-gan': cmd_train_gan, 'generate': cmd_generate, 'score-gan': cmd_score_gan,
+            'import-generator': cmd_import_generator}
+POSITIONAL = {'data': ['name'], 'import-generator': ['pkl']}  # parameters given without --
 
 def _summary(f): return (inspect.getdoc(f) or '').splitlines()[0]
 

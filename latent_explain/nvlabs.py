@@ -10,8 +10,8 @@ import collections, hashlib, io, json, math, pickle, re
 from pathlib import Path
 import numpy as np
 import torch
-from .data import ModelError, DataError, atomic_write
-from .stylegan import GANConfig, Generator, Discriminator, save_generator
+from .core import ModelError, DataError, check_output
+from .stylegan import GANConfig, Generator, Discriminator, save_generator, GENERATOR_FILES
 
 # %% auto #0
 __all__ = ['NVLABS_FORMAT', 'PersistentObject', 'EasyDict', 'read_nvlabs_pickle', 'load_nvlabs_generator',
@@ -279,16 +279,13 @@ def _sha256(path) -> str:
     return h.hexdigest()
 
 def cmd_import_generator(pkl: str,               # stylegan2-ada-pytorch snapshot (network-snapshot-*.pkl)
-                         out: str = 'generator', # new (or empty) folder to write the generator into
+                         out: str = 'generator', # folder to write the generator into (config.json + generator.safetensors)
+                         overwrite: bool = False,# write into a non-empty folder that latent-explain did not write (its files are kept)
                         ) -> Path:
     "Convert the G_ema of an NVlabs stylegan2-ada-pytorch pickle into a generator folder and print its path"
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise DataError(f"--out {out} exists and is not empty: give a new folder, so that no generator is overwritten")
-    save_generator(load_nvlabs_generator(pkl), out)
-    cfg_file = out/'config.json'
-    cfg = json.loads(cfg_file.read_text())
-    cfg['provenance'] = {'source': Path(pkl).name, 'sha256': _sha256(pkl), 'format': NVLABS_FORMAT, 'network': 'G_ema'}
-    atomic_write(cfg_file, json.dumps(cfg, indent=2))
+    out = check_output(out, 'generator', '--out', overwrite, writes=GENERATOR_FILES)   # before reading the pickle
+    G = load_nvlabs_generator(pkl)
+    provenance = {'source': Path(pkl).name, 'sha256': _sha256(pkl), 'format': NVLABS_FORMAT, 'network': 'G_ema'}
+    save_generator(G, out, provenance=provenance)
     print(out)
     return out

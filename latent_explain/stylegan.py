@@ -451,6 +451,7 @@ GENERATOR_FILES = ('config.json', 'generator.safetensors')
 
 def save_generator(G: Generator, # generator to save (a torch.compile / DDP wrapper is unwrapped)
                    path,         # folder to write config.json and generator.safetensors into (created if needed)
+                   provenance: dict | None = None, # where the weights came from (JSON), kept in config.json
                   ) -> Path:
     "Save `G` as a folder: config.json + generator.safetensors, each written atomically"
     from safetensors.torch import save_file
@@ -460,7 +461,7 @@ def save_generator(G: Generator, # generator to save (a torch.compile / DDP wrap
     path.mkdir(parents=True, exist_ok=True)
     sd = {k: v.detach().cpu().contiguous() for k, v in G.state_dict().items()}
     atomic_write(path / 'generator.safetensors', lambda t: save_file(sd, t, metadata={'format': 'latent_explain.stylegan'}))
-    cfg = {**artifact_header('generator'), **G.cfg.to_dict()}
+    cfg = {**artifact_header('generator'), **G.cfg.to_dict(), **({'provenance': provenance} if provenance else {})}
     atomic_write(path / 'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
     return path
 
@@ -479,11 +480,14 @@ def _generator_folder(path) -> Path:
     p = Path(path)
     return bundled_generator_path(str(path)) if not p.exists() and str(path) in BUNDLED_GENERATORS else p
 
-def load_generator(path,                      # folder written by `save_generator` (or a GAN training run), or a bundled name
+def load_generator(path,                      # generator folder, GAN training run, bundled name, or NVlabs snapshot .pkl
                    device: str | torch.device = 'cpu', # where to put the generator
                   ) -> Generator:
     "Load a generator folder (or one of `BUNDLED_GENERATORS` by name); raises `ModelError` naming the file and the fix"
     from safetensors.torch import load_file
+    if Path(path).suffix.lower() == '.pkl':   # a stylegan2-ada-pytorch snapshot: read safely by the import chapter
+        from latent_explain.nvlabs import load_nvlabs_generator   # (imported here: that module builds on this one)
+        return load_nvlabs_generator(path, device=device)
     path = _generator_folder(path)
     cfg_file, w_file = path / 'config.json', path / 'generator.safetensors'
     kind = folder_kind(path) if path.is_dir() else None

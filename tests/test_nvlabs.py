@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from latent_explain.data import ModelError, DataError
+from latent_explain.core import ModelError, DataError
 from latent_explain.stylegan import load_generator
 from latent_explain import nvlabs
 from latent_explain.nvlabs import (load_nvlabs_generator, load_nvlabs_discriminator, cmd_import_generator,
@@ -80,7 +80,10 @@ def test_import_generator_roundtrip(tmp_path):
     cfg = json.loads((out / 'config.json').read_text())
     assert cfg['provenance'] == {'source': 'sg2ada_rgb64.pkl', 'sha256': hashlib.sha256(pkl.read_bytes()).hexdigest(),
                                  'format': 'nvlabs-stylegan2-ada-pytorch', 'network': 'G_ema'}
-    with pytest.raises(DataError, match='not empty'): cmd_import_generator(str(pkl), str(out))
+    assert cmd_import_generator(str(pkl), str(out)) == out          # our own generator folder: converted again
+    (tmp_path / 'mine').mkdir(); (tmp_path / 'mine' / 'generator.safetensors').write_bytes(b'a user file')
+    with pytest.raises(DataError, match='--overwrite'): cmd_import_generator(str(pkl), str(tmp_path / 'mine'))
+    assert (tmp_path / 'mine' / 'generator.safetensors').read_bytes() == b'a user file'
     (tmp_path / 'empty').mkdir()
     assert cmd_import_generator(str(pkl), str(tmp_path / 'empty')) == tmp_path / 'empty'
 
