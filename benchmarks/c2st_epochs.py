@@ -10,7 +10,7 @@ Usage: python benchmarks/c2st_epochs.py [--gan histology64] [--n 1000] [--epochs
 """
 import argparse, time
 import torch
-from latent_explain.data import synth_histology
+from latent_explain.datasets import synth_histology
 from latent_explain.stylegan import load_generator
 from latent_explain.train_gan import score_generator
 

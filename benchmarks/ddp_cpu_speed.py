@@ -51,7 +51,7 @@ def main():
     ap.add_argument('--layouts', default='1x2,2x1,1x1', help='comma-separated PROCSxTHREADS')
     a = ap.parse_args()
     import numpy as np
-    from latent_explain.data import synth_histology
+    from latent_explain.datasets import synth_histology
     layouts = [tuple(int(v) for v in l.split('x')) for l in a.layouts.split(',')]
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

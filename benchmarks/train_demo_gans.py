@@ -35,7 +35,7 @@ IHC_METERS = ('dab_fraction', 'hematoxylin_fraction')
 
 
 def _hist_chunk(args):
-    from latent_explain.data import synth_histology
+    from latent_explain.datasets import synth_histology
     n, seed = args
     return synth_histology(n, seed=seed).images
 
@@ -50,7 +50,7 @@ def histology_images(n: int, seed: int, workers: int) -> np.ndarray:
 
 
 def ihc_images(stride: int = 8) -> np.ndarray:
-    from latent_explain.data import ihc_tiles
+    from latent_explain.datasets import ihc_tiles
     return ihc_tiles(size=64, stride=stride).images
 
 

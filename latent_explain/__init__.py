@@ -2,9 +2,8 @@
 
 Modules:
 
-- `latent_explain.classifier`: Train fastai + timm classifiers, save and load them without pickle, wrap any classifier (white-box or black-box) so that it reads generator-range images, and look at it with GradCAM.
 - `latent_explain.core`: Errors, atomic writes, the image-range converters, argument checks and the artifact folders that every stage reads and writes: the small base every other module imports.
-- `latent_explain.data`: Datasets with known ground truth (synthetic histology, synthetic knee radiographs, real IHC tiles), users' own image folders, CSV, HDF5 and DICOM files, and the fastai `DataLoaders` built from any of them.
+- `latent_explain.data`: Users' images in any container — PNG, JPEG, TIFF, DICOM, HDF5, folders and CSV tables — read as uint8 arrays, and the fastai `DataLoaders` built from any of them.
 - `latent_explain.meters`: Attribute meters: numbers read off any image, real or generated (DAB and hematoxylin fractions, nuclei count and size, joint-space width, marker score, mean intensity), validated against the generators' known factors."""
 
 __version__ = "0.0.1"

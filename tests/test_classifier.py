@@ -10,8 +10,8 @@ import torch.nn as nn
 from PIL import Image
 from fastai.vision.learner import create_timm_model
 from latent_explain.data import DataError, ModelError, to_generator_range
-from latent_explain.classifier import (Classifier, ClassifierWrapper, BlackBoxClassifier, save_classifier,
-                                       load_classifier, gradcam, find_cam_layer, to_classifier_input, select_output)
+from latent_explain.classifier import Classifier, save_classifier, load_classifier
+from latent_explain.predict import ClassifierWrapper, BlackBoxClassifier, gradcam, find_cam_layer, to_classifier_input, select_output
 
 torch.set_num_threads(1)
 
@@ -58,7 +58,8 @@ def test_load_in_fresh_process_equal_and_deterministic(clf, tmp_path):
     with torch.no_grad(): ref = clf(to_classifier_input(x, clf.input_size, 3, clf.mean, clf.std)).numpy()
     code = textwrap.dedent(f"""
         import numpy as np, torch
-        from latent_explain.classifier import load_classifier, ClassifierWrapper
+        from latent_explain.classifier import load_classifier
+        from latent_explain.predict import ClassifierWrapper
         x = torch.from_numpy(np.load({str(tmp_path/'x.npy')!r}))
         outs = []
         for _ in range(2):
@@ -267,7 +268,8 @@ def test_gradcam_small_input_falls_back_to_spatial_layer():
 # --- training ----------------------------------------------------------------------------------------------------
 
 def test_train_same_seed_same_model_and_n_in_check():
-    from latent_explain.data import synth_histology, image_dataloaders
+    from latent_explain.datasets import synth_histology
+    from latent_explain.data import image_dataloaders
     from latent_explain.classifier import train_classifier
     ds = synth_histology(n=48, size=16, seed=0)
     sds = []
@@ -283,7 +285,8 @@ def test_train_same_seed_same_model_and_n_in_check():
 def test_torchvision_arch_and_head_options_roundtrip(tmp_path):
     "fastai bodies from torchvision functions and non-default head / timm options are rebuilt exactly"
     from fastai.vision.models import resnet18
-    from latent_explain.data import synth_histology, image_dataloaders
+    from latent_explain.datasets import synth_histology
+    from latent_explain.data import image_dataloaders
     from latent_explain.classifier import train_classifier
     dls = image_dataloaders(synth_histology(n=32, size=32, seed=0), size=32, bs=16)
     x = torch.rand(2, 3, 32, 32)
@@ -301,7 +304,7 @@ def test_torchvision_arch_and_head_options_roundtrip(tmp_path):
 @pytest.mark.slow
 def test_shortcut_gap_small():
     "A knee classifier trained where the marker agrees with the label 95% of the time reads the marker"
-    from latent_explain.classifier import train_reference, shortcut_gap
+    from latent_explain.predict import train_reference, shortcut_gap
     gaps = {}  # 32 px knees; the unbiased run needs more images to learn the joint instead of chance correlations
     for bias, n, epochs, bs in ((0.95, 320, 5, 16), (0.5, 1024, 5, 32)):
         learn = train_reference('synth-knee', n=n, size=32, marker_bias=bias, epochs=epochs, bs=bs, progress=False)

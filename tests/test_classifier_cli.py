@@ -9,9 +9,10 @@ import pytest
 import torch
 from PIL import Image
 from fastcore.script import anno_parser
-from latent_explain.data import DataError, ModelError, synth_histology, synth_knee, write_image_folder
-from latent_explain.classifier import (cmd_train_classifier, cmd_predict, predict_files, load_classifier,
-                                       ClassifierWrapper)
+from latent_explain.data import DataError, ModelError
+from latent_explain.datasets import synth_histology, synth_knee, write_image_folder
+from latent_explain.classifier import cmd_train_classifier, load_classifier
+from latent_explain.predict import cmd_predict, predict_files, ClassifierWrapper
 
 torch.set_num_threads(1)
 

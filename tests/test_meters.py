@@ -2,7 +2,8 @@
 import os
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np, pytest, torch
-from latent_explain.data import synth_histology, synth_knee, ihc_tiles, to_generator_range, DataError
+from latent_explain.datasets import synth_histology, synth_knee, ihc_tiles
+from latent_explain.data import to_generator_range, DataError
 from latent_explain.meters import METERS, validate_meters, nuclei_count, joint_space_width, dab_fraction
 
 

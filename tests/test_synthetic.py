@@ -4,8 +4,8 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import hashlib
 import numpy as np, pandas as pd, pytest
 from PIL import Image
-from latent_explain.data import (ImageSet, DataError, synth_histology, synth_knee, ihc_tiles, DAB_THRESHOLD,
-                                 write_image_folder, contact_sheet, histology_rule, knee_rule)
+from latent_explain.datasets import ImageSet, synth_histology, synth_knee, ihc_tiles, DAB_THRESHOLD, write_image_folder, contact_sheet, histology_rule, knee_rule
+from latent_explain.data import DataError
 
 
 def _digest(ds: ImageSet) -> str:
