@@ -12,7 +12,7 @@ import argparse, time
 import torch
 from latent_explain.datasets import synth_histology
 from latent_explain.stylegan import load_generator
-from latent_explain.train_gan import score_generator
+from latent_explain.realism import score_generator
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

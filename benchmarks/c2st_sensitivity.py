@@ -10,7 +10,7 @@ Usage: python benchmarks/c2st_sensitivity.py [--n 1000] [--seeds 3] [--threads 2
 import argparse, inspect, time
 import torch
 import latent_explain.data as D
-from latent_explain.train_gan import c2st, c2st_views
+from latent_explain.realism import c2st, c2st_views
 
 CHANGES = {
     'none': [],

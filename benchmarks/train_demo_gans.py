@@ -57,13 +57,14 @@ def ihc_images(stride: int = 8) -> np.ndarray:
 def evaluate(G, real: np.ndarray, meters: tuple, n_eval: int, device, seed: int = 0) -> dict:
     "Realism of G_ema against `real`, and the real-vs-real floor of the same measures (`score_generator`)"
     from latent_explain.meters import METERS
-    from latent_explain.train_gan import score_generator
+    from latent_explain.realism import score_generator
     return score_generator(G, real, {m: METERS[m] for m in meters}, n=n_eval, seed=seed, device=device)
 
 
 def train_stage(name, images, out, minutes, meters, args) -> dict:
     from latent_explain.meters import METERS
-    from latent_explain.train_gan import train_gan, read_state
+    from latent_explain.train_gan import train_gan
+    from latent_explain.gan_run import read_state
     t = time.time()
     gandir = Path(out) / name
     tr = train_gan(images, out=gandir, cfg='64', resume=read_state(gandir) is not None, kimg=1e6, minutes=minutes,
@@ -101,7 +102,8 @@ def profile_steps(images, args, steps: int = 16) -> dict:
     import torch
     from torch.profiler import profile, ProfilerActivity
     from latent_explain.stylegan import gan_preset
-    from latent_explain.train_gan import GANTrainer, TrainOptions
+    from latent_explain.train_gan import GANTrainer
+    from latent_explain.gan_run import TrainOptions
     tr = GANTrainer(images, gan_preset(64), TrainOptions(batch=args.batch, augment_p=0.2, ada_target=-1,
                                                          r1_interval=4), device=args.device or None)
     cuda = tr.device.type == 'cuda'

@@ -10,7 +10,8 @@ import argparse, time
 import torch
 from latent_explain.datasets import synth_histology
 from latent_explain.stylegan import GANConfig, gan_preset, tune_glibc_malloc
-from latent_explain.train_gan import GANTrainer, TrainOptions
+from latent_explain.train_gan import GANTrainer
+from latent_explain.gan_run import TrainOptions
 
 PRESET = {4: 128, 8: 128, 16: 128, 32: 64, 64: 32}
 WIDE = {4: 128, 8: 128, 16: 128, 32: 128, 64: 64}

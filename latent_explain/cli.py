@@ -17,7 +17,8 @@ from .classifier import cmd_train_classifier
 from .predict import cmd_predict
 from .stylegan import cmd_generate
 from .nvlabs import cmd_import_generator
-from .train_gan import cmd_train_gan, cmd_score_gan
+from .train_gan import cmd_train_gan
+from .realism import cmd_score_gan
 
 # %% auto #0
 __all__ = ['COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'cli_terms', 'main']

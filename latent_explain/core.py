@@ -216,9 +216,11 @@ class FolderLock:
         return self
 
     def __exit__(self, exc_type, *exc):
-        if self.fd is not None: fcntl.flock(self.fd, fcntl.LOCK_UN); os.close(self.fd); self.fd = None
+        if self.fd is not None:   # the file goes while still locked, so nobody can take a lock on it meanwhile
+            (self.folder / LOCK_FILE).unlink(missing_ok=True)
+            fcntl.flock(self.fd, fcntl.LOCK_UN); os.close(self.fd); self.fd = None
         if exc_type is not None and self.created:
-            try: (self.folder / LOCK_FILE).unlink(missing_ok=True); self.folder.rmdir()
+            try: self.folder.rmdir()
             except OSError: pass   # the run wrote something before failing: keep it
 
 def check_unlocked(folder, flag: str = '--out'):

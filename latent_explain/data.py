@@ -19,8 +19,8 @@ import torch
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'file_channels', 'decide_channels', 'OpenImage',
-           'ImageIOBlock', 'image_dataloaders']
+__all__ = ['IMAGE_EXTS', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'file_channels', 'decide_channels', 'image_paths',
+           'read_image_folder', 'OpenImage', 'ImageIOBlock', 'image_dataloaders']
 
 # %% ../nbs/01_data.ipynb #0af656ba
 from .core import (IN_TEST, LatentExplainError, DataError, ModelError, to_generator_range,
@@ -438,6 +438,42 @@ def decide_channels(paths,                 # image files
         raise DataError(f"the images mix grayscale ({len(seen[1])}, e.g. {seen[1][0]}) and colour ({len(seen[3])}, "
                         f"e.g. {seen[3][0]}); say which to convert all of them to: {flag}{sep}1 or {flag}{sep}3")
     return next(iter(seen), 3)
+
+# %% ../nbs/01_data.ipynb #19bb4601
+def image_paths(source) -> list[str]:
+    "Image files of a class-folder tree, a labels.csv folder or a .csv (via `read_items`), any folder of images, or a list"
+    if isinstance(source, (list, tuple)): return [str(p) for p in source]
+    try: return list(read_items(source, 'skip')['path'])
+    except DataError:
+        src = Path(source).expanduser()
+        if not src.is_dir(): raise
+        # a GAN needs no labels: an unlabelled folder (or one class) is fine, so take every image file under it
+        return [str(p) for p in sorted(src.rglob('*')) if p.suffix.lower() in IMAGE_EXTS
+                and not any(part.startswith('.') for part in p.relative_to(src).parts)]
+
+def read_image_folder(source,                # class-folder tree, labels.csv folder, .csv, plain folder, or a list of files
+                      channels: int = 3,     # 1 or 3: every image is converted to it
+                      res: int | None = None,# side the images are resized to (None: the first image's height)
+                      on_error: str = 'raise', # 'raise' at the first unreadable file, or 'skip' them (with a warning)
+                     ) -> np.ndarray:
+    "uint8 N×H×W×C images of a folder or a list of image files (labels ignored), resized to `res`"
+    check_choice('on_error', on_error, ('raise', 'skip'))
+    imgs, skipped = [], []
+    for p in image_paths(source):
+        try: a = load_image(p, channels=channels)
+        except DataError:
+            if on_error == 'raise': raise
+            skipped.append(Path(p).name); continue
+        res = res or a.shape[0]   # default: the first image's height
+        if a.shape[:2] != (res, res):
+            mode = 'L' if channels == 1 else 'RGB'
+            im = Image.fromarray(a[..., 0] if channels == 1 else a, mode).resize((res, res), Image.Resampling.LANCZOS)
+            a = np.asarray(im).reshape(res, res, channels)
+        imgs.append(a)
+    if skipped: warnings.warn(f"skipped {len(skipped)} unreadable image(s): {', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}")
+    if not imgs: raise DataError(f"{source}: no readable images found; point --data to a folder of images, class "
+                                 "sub-folders or a labels.csv")
+    return np.stack(imgs)
 
 # %% ../nbs/01_data.ipynb #b03aab5a
 class OpenImage(Transform):

@@ -22,76 +22,20 @@ from contextlib import nullcontext
 from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write,
                                  fsync_path, umask_mode, artifact_header, folder_kind, check_output, check_number,
                                  check_choice, check_device, FolderLock, check_unlocked, ARTIFACT_KINDS)
-from .data import decide_channels
+from .data import decide_channels, image_paths, read_image_folder
+from .realism import (as_float_images, _to_uint8_nchw, image_grid, _png_bytes, generate, score_generator,
+                                    _meters_arg)
+from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, STATE_FILE,
+                                    CONFIG_FILE, GAN_RUN_FILES, write_config, read_config, read_state, clean_gandir,
+                                    _tensors, optimizer_to_files, optimizer_from_files, rng_to_files, rng_from_files,
+                                    BEST_DIR, read_best, save_best)
+from .augment import augment, ada_adjust, check_ada_ops, _u, _n
 from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_generator, load_generator,
                                     tune_glibc_malloc)
 
 # %% auto #0
-__all__ = ['RESUMABLE_OPTIONS', 'C2ST_VIEWS', 'STATE_FILE', 'CONFIG_FILE', 'GAN_RUN_FILES', 'PHASE_KEYS', 'BEST_DIR',
-           'TrainOptions', 'check_ada_ops', 'resolve_options', 'subseed', 'sample_indices', 'translate', 'ada_augment',
-           'diff_augment', 'augment', 'ada_adjust', 'ema_beta', 'update_ema', 'as_float_images', 'c2st',
-           'meter_distance', 'spread_ratio', 'clipped_fraction', 'realism', 'c2st_views', 'dist_setup',
-           'all_reduce_sum_', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files',
-           'write_config', 'read_config', 'read_state', 'clean_gandir', 'NonFiniteLoss', 'GANTrainer', 'range_excess',
-           'image_grid', 'generate', 'score_generator', 'read_best', 'save_best', 'StopRequest', 'image_paths',
-           'read_image_folder', 'train_gan', 'compare_augmentations', 'cmd_train_gan', 'cmd_score_gan']
-
-# %% ../nbs/15_train_gan.ipynb #f44cde31
-@dataclass
-class TrainOptions:
-    "The training recipe; stored as config.json['training'] in a GAN folder"
-    kimg: float = 100.0          # training length: thousands of real images shown to D
-    batch: int = 32              # global batch (all ranks together)
-    batch_gpu: int = 0           # micro-batch of one forward pass on one rank; 0: batch // world_size
-    seed: int = 0                # seeds init, data order, latents, noise and augmentation
-    lr_g: float = 0.0025         # Adam learning rates (before the lazy-regularisation ratio)
-    lr_d: float = 0.0025
-    betas: tuple = (0.0, 0.99)   # Adam betas; floats (integer 0 is rejected by recent torch)
-    eps: float = 1e-8
-    r1_gamma: float = -1.0       # R1 weight γ; negative: the StyleGAN2-ADA heuristic 0.0002·res²/batch
-    r1_interval: int = 16        # lazy R1 every this many steps (≤1: every step, same optimiser step as D main)
-    pl_weight: float = 2.0       # path-length weight (0 disables)
-    pl_interval: int = 4         # lazy path length every this many steps
-    pl_decay: float = 0.01       # EMA decay of the running mean path length
-    pl_batch_shrink: int = 2     # path length on batch_gpu // this many samples
-    style_mixing: float = 0.9    # probability of mixing two latents at a random layer
-    ema_kimg: float = -1.0       # G_ema half-life in kimg; negative: batch·10/32
-    ema_rampup: float = 0.05     # half-life at most rampup·cur_kimg early on; 0 disables
-    w_avg_beta: float = 0.995    # tracking of the mean w (truncation centre)
-    aug: str = 'ada'             # 'ada' (adaptive p) | 'diffaug' (fixed DiffAugment) | 'none'
-    augment_p: float = 0.0       # initial ADA probability
-    ada_target: float = 0.6      # target E[sign(D(real))]; negative: keep p fixed at augment_p
-    ada_interval: int = 4        # adjust p every this many steps
-    ada_kimg: float = 500.0      # p can move from 0 to 1 in this many kimg
-    ada_ops: str = 'bc'          # ADA's op groups: 'b' flips, 90° rotations, translation; 'c' brightness, contrast, saturation
-    range_penalty: float = 0.0   # weight of Σ relu(|x|-1)² per fake in G's loss: pulls overshooting values back into [-1, 1]
-    snap_kimg: float = 10.0      # checkpoint + sample grid + realism every this many kimg
-    realism_n: int = 1000        # images per side for the realism snapshot (fewer if the data are smaller; 0: off)
-    grid_n: int = 16             # images in the sample grid (fixed seeds, G_ema)
-    max_nan_rollbacks: int = 10  # give up after this many non-finite losses
-    c2st_epochs: int = 15        # epochs of each snapshot C2ST classifier (15 under-reports; see `score_generator`)
-
-    def __post_init__(self): self.betas = tuple(float(b) for b in self.betas)
-
-# %% ../nbs/15_train_gan.ipynb #b6d1b536
-RESUMABLE_OPTIONS = ('kimg', 'snap_kimg', 'realism_n', 'grid_n', 'max_nan_rollbacks', 'c2st_epochs')
-
-def check_ada_ops(ops: str):
-    "Raise DataError unless `ops` names ADA op groups: 'b' (geometric), 'c' (colour) or both"
-    if not ops or set(ops) - set('bc'):
-        raise DataError(f"ada_ops={ops!r}: use 'bc' (geometric + colour), 'b' (geometric only) or 'c' (colour only)")
-
-def resolve_options(opts: TrainOptions, res: int) -> TrainOptions:
-    "Fill the 'auto' (negative) values of `opts` for resolution `res`"
-    o = copy.copy(opts)
-    if o.r1_gamma < 0: o.r1_gamma = 0.0002 * res ** 2 / o.batch  # StyleGAN2-ADA's 'auto' config heuristic
-    if o.ema_kimg < 0: o.ema_kimg = o.batch * 10 / 32
-    if o.aug not in ('ada', 'diffaug', 'none'):
-        raise DataError(f"aug={o.aug!r}: use 'ada' (adaptive augmentation), 'diffaug' (DiffAugment) or 'none'")
-    check_ada_ops(o.ada_ops)
-    # checked here, not at the first snapshot: that comes only after snap_kimg of training
-    if o.c2st_epochs < 1: raise DataError(f"c2st_epochs={o.c2st_epochs}: train each C2ST classifier at least 1 epoch")
-    return o
+__all__ = ['PHASE_KEYS', 'subseed', 'sample_indices', 'ema_beta', 'update_ema', 'dist_setup', 'all_reduce_sum_', 'NonFiniteLoss',
+           'GANTrainer', 'range_excess', 'StopRequest', 'train_gan', 'compare_augmentations', 'cmd_train_gan']
 
 # %% ../nbs/15_train_gan.ipynb #9cc542c7
 def subseed(*keys: int) -> int:
@@ -108,95 +52,6 @@ def sample_indices(step: int, n: int, batch: int, seed: int) -> np.ndarray:
         out[epochs == e] = perm[pos[epochs == e] % n]
     return out
 
-# %% ../nbs/15_train_gan.ipynb #0f1f3095
-def _u(gen, *shape): return torch.rand(shape, generator=gen)
-def _n(gen, *shape): return torch.randn(shape, generator=gen)
-
-def _reflect(i: torch.Tensor, n: int) -> torch.Tensor:
-    "Mirror indices into [0, n) without repeating the edge (numpy 'reflect')"
-    period = 2 * (n - 1) if n > 1 else 1
-    i = i.remainder(period)
-    return torch.where(i >= n, period - i, i)
-
-def translate(x: torch.Tensor, tx: torch.Tensor, ty: torch.Tensor, pad: str = 'reflect') -> torch.Tensor:
-    "Shift each image by integer (tx, ty) pixels; `pad` 'reflect' or 'zeros'; differentiable in `x`"
-    N, C, H, W = x.shape
-    jx = torch.arange(W)[None] - tx[:, None].long()   # source column of each output column
-    jy = torch.arange(H)[None] - ty[:, None].long()
-    if pad == 'reflect': jx, jy, keep = _reflect(jx, W), _reflect(jy, H), None
-    else:
-        keep = ((jx >= 0) & (jx < W))[:, None, None, :] & ((jy >= 0) & (jy < H))[:, None, :, None]
-        jx, jy = jx.clamp(0, W - 1), jy.clamp(0, H - 1)
-    d = x.device
-    x = x.gather(3, jx.to(d).view(N, 1, 1, W).expand(N, C, H, W))
-    x = x.gather(2, jy.to(d).view(N, 1, H, 1).expand(N, C, H, W))
-    return x if keep is None else x * keep.to(d, x.dtype)
-
-# %% ../nbs/15_train_gan.ipynb #97ed8406
-def _ada_geometric(x, coin, gen, bcast):
-    "x-flip, 90° rotations and integer translation (reflect padding), each with probability coin()"
-    N, C, H, W = x.shape
-    x = torch.where(bcast(coin()).bool(), x.flip(3), x)                        # x-flip
-    k = torch.randint(1, 4, (N,), generator=gen) * coin()                     # 90° rotations, k ∈ {1,2,3}
-    if H == W and bool(k.any()):
-        x = sum(torch.where(bcast(k == i).bool(), torch.rot90(x, i, (2, 3)) if i else x, torch.zeros_like(x))
-                for i in range(4))
-    t = torch.round((_u(gen, 2, N) * 2 - 1) * 0.125 * torch.tensor([[W], [H]])) * coin()   # integer translation
-    if bool(t.any()): x = translate(x, t[0], t[1], pad='reflect')
-    return x
-
-def _ada_colour(x, coin, gen, bcast):
-    "brightness, contrast and saturation, each with probability coin()"
-    N, C = x.shape[:2]
-    x = x + bcast(_n(gen, N) * 0.2 * coin())                                  # brightness
-    x = x * bcast(torch.exp2(_n(gen, N) * 0.5 * coin()))                      # contrast (lognormal, about 0)
-    s = torch.exp2(_n(gen, N) * 1.0 * coin())                                 # saturation (lognormal)
-    if C == 3:
-        luma = x.mean(1, keepdim=True)
-        x = luma + (x - luma) * bcast(s)
-    return x
-
-def ada_augment(x: torch.Tensor, p: float, gen: torch.Generator, ops: str = 'bc') -> torch.Tensor:
-    "ADA-style pipeline: each op of the groups in `ops` ('b' geometric, 'c' colour) fires per sample with probability `p`"
-    check_ada_ops(ops)
-    if p <= 0: return x
-    N = x.shape[0]
-    bcast = lambda t: t.view(N, 1, 1, 1).to(x.device, x.dtype)
-    coin = lambda: _u(gen, N) < p
-    if 'b' in ops: x = _ada_geometric(x, coin, gen, bcast)
-    if 'c' in ops: x = _ada_colour(x, coin, gen, bcast)
-    return x
-
-def diff_augment(x: torch.Tensor, gen: torch.Generator, translation: float = 0.125, cutout: float = 0.5) -> torch.Tensor:
-    "DiffAugment's colour, translation and cutout policy, applied to every sample; differentiable in `x`"
-    N, C, H, W = x.shape
-    bcast = lambda t: t.view(N, 1, 1, 1).to(x.device, x.dtype)
-    x = x + bcast(_u(gen, N) - 0.5)                                           # brightness
-    m = x.mean(1, keepdim=True); x = (x - m) * bcast(_u(gen, N) * 2) + m      # saturation
-    m = x.mean([1, 2, 3], keepdim=True); x = (x - m) * bcast(_u(gen, N) + 0.5) + m   # contrast
-    sx, sy = int(W * translation + 0.5), int(H * translation + 0.5)
-    tx, ty = torch.randint(-sx, sx + 1, (N,), generator=gen), torch.randint(-sy, sy + 1, (N,), generator=gen)
-    x = translate(x, tx, ty, pad='zeros')
-    ch, cw = int(H * cutout + 0.5), int(W * cutout + 0.5)                     # cutout square, centre anywhere
-    cy, cx = torch.randint(0, H + (1 - ch % 2), (N,), generator=gen), torch.randint(0, W + (1 - cw % 2), (N,), generator=gen)
-    dy = torch.arange(H)[None, :, None] - cy[:, None, None] + ch // 2     # position inside the hole, per sample
-    dx = torch.arange(W)[None, None, :] - cx[:, None, None] + cw // 2
-    hole = (dy >= 0) & (dy < ch) & (dx >= 0) & (dx < cw)
-    return x * (~hole)[:, None].to(x.device, x.dtype)
-
-def augment(x: torch.Tensor, kind: str, p: float, gen: torch.Generator, ada_ops: str = 'bc') -> torch.Tensor:
-    "Dispatch on `kind`: 'ada' (probability `p`, op groups `ada_ops`), 'diffaug' or 'none'"
-    if kind == 'ada': return ada_augment(x, p, gen, ada_ops)
-    if kind == 'diffaug': return diff_augment(x, gen)
-    return x
-
-# %% ../nbs/15_train_gan.ipynb #36207622
-def ada_adjust(p: float, sign_sum: float, count: float, target: float, batch: int, interval: int, ada_kimg: float) -> float:
-    "New ADA probability from the accumulated sign of D's real logits"
-    if count <= 0: return p
-    rt = sign_sum / count
-    return float(min(max(p + np.sign(rt - target) * batch * interval / (ada_kimg * 1000), 0.0), 1.0))
-
 # %% ../nbs/15_train_gan.ipynb #2b88327e
 def ema_beta(batch: int, cur_nimg: int, ema_kimg: float, rampup: float = 0.05) -> float:
     "Per-step EMA decay for a half-life of `ema_kimg` thousand images (ramped up early)"
@@ -211,106 +66,6 @@ def update_ema(G_ema: nn.Module, G: nn.Module, beta: float):
     # step pays for; on the CPU both forms measured the same speed)
     torch._foreach_lerp_(list(G_ema.parameters()), list(G.parameters()), 1.0 - beta)
     if bufs := list(G_ema.buffers()): torch._foreach_copy_(bufs, list(G.buffers()))   # (the list must not be empty)
-
-# %% ../nbs/15_train_gan.ipynb #42a579ec
-def as_float_images(x) -> torch.Tensor:
-    "uint8 N×H×W×C array or float tensor N×C×H×W in [-1,1] -> float tensor N×C×H×W in [-1,1] (CPU)"
-    if isinstance(x, torch.Tensor) and x.dtype.is_floating_point: return x.detach().float().cpu()
-    if isinstance(x, torch.Tensor) and x.dtype == torch.uint8 and x.ndim == 4 and x.shape[1] in (1, 3):
-        return x.float().div(127.5).sub(1)
-    return to_generator_range(np.asarray(x))
-
-def _c2st_net(c: int, width: int) -> nn.Module:
-    "A small CNN binary classifier: three stride-2 convs, global pooling, one logit"
-    return nn.Sequential(nn.Conv2d(c, width, 3, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(width, 2 * width, 3, 2, 1),
-                         nn.LeakyReLU(0.2), nn.Conv2d(2 * width, 4 * width, 3, 2, 1), nn.LeakyReLU(0.2),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * width, 1))
-
-def c2st(real, fake, epochs: int = 15, bs: int = 64, lr: float = 2e-3, width: int = 16, max_res: int = 64,
-         seed: int = 0, device=None, repeats: int = 1) -> float:
-    "Held-out accuracy of a fresh CNN separating `real` from `fake` images (0.5 = indistinguishable); best of `repeats`"
-    r, f = as_float_images(real), as_float_images(fake)
-    n = min(len(r), len(f))
-    if n < 8: raise DataError(f"c2st: needs at least 8 real and 8 generated images, got {len(r)} and {len(f)}")
-    if r.shape[1:] != f.shape[1:]:
-        raise DataError(f"c2st: real images {tuple(r.shape[1:])} and fakes {tuple(f.shape[1:])} differ; resize one side")
-    if repeats < 1: raise DataError(f"c2st: repeats={repeats}; train at least 1 classifier")
-    if epochs < 1: raise DataError(f"c2st: epochs={epochs}; train each classifier at least 1 epoch")
-    if r.shape[-1] > max_res: r, f = (F.adaptive_avg_pool2d(t, max_res) for t in (r, f))  # speed; C2ST stays valid
-    return max(_c2st_once(r, f, n, seed + i, epochs, bs, lr, width, device) for i in range(repeats))
-
-def _c2st_once(r, f, n, seed, epochs, bs, lr, width, device) -> float:
-    "One C2ST: `seed` draws n of each side, splits them in halves, initialises and trains the CNN"
-    rng = np.random.default_rng(seed)
-    r, f = r[rng.permutation(len(r))[:n]], f[rng.permutation(len(f))[:n]]
-    h = n // 2
-    xtr, ytr = torch.cat([r[:h], f[:h]]), torch.cat([torch.ones(h), torch.zeros(h)])
-    xte, yte = torch.cat([r[h:], f[h:]]), torch.cat([torch.ones(n - h), torch.zeros(n - h)])
-    dev = torch.device(device or 'cpu')
-    with torch.random.fork_rng(devices=[]):   # leave the caller's RNG untouched
-        torch.manual_seed(seed)
-        net = _c2st_net(r.shape[1], width).to(dev)
-        opt = torch.optim.Adam(net.parameters(), lr=lr)
-        g = torch.Generator().manual_seed(seed)
-        for _ in range(epochs):
-            for idx in torch.randperm(len(xtr), generator=g).split(bs):
-                loss = F.binary_cross_entropy_with_logits(net(xtr[idx].to(dev)).squeeze(1), ytr[idx].to(dev))
-                opt.zero_grad(); loss.backward(); opt.step()
-        with torch.no_grad():
-            pred = torch.cat([net(xb.to(dev)).squeeze(1).cpu() for xb in xte.split(256)]) > 0
-    return float((pred.float() == yte).float().mean())
-
-def meter_distance(real, fake, meter) -> float:
-    "1-D Wasserstein distance between `meter`'s values on real and on generated images"
-    from scipy.stats import wasserstein_distance
-    a = np.asarray(meter(as_float_images(real)), dtype=float).ravel()
-    b = np.asarray(meter(as_float_images(fake)), dtype=float).ravel()
-    return float(wasserstein_distance(a[np.isfinite(a)], b[np.isfinite(b)]))
-
-def spread_ratio(real, fake) -> float:
-    "Per-pixel standard deviation across the generated images over that across the real ones (1: as varied; → 0: collapse)"
-    r, f = as_float_images(real), as_float_images(fake)
-    return float(f.std(0).mean() / r.std(0).mean().clamp_min(1e-8))
-
-def clipped_fraction(images) -> float:
-    "Fraction of the values of `images` at (or beyond) the ends of [-1, 1], where a saved image is clipped"
-    return float((as_float_images(images).abs() >= 1).float().mean())
-
-def realism(real, fake, meters: dict | None = None, seed: int = 0, **c2st_kw) -> dict:
-    "{'c2st': accuracy, 'spread': `spread_ratio`, 'clipped': `clipped_fraction(fake)`, 'w1_<name>': meter distances}"
-    out = {'c2st': c2st(real, fake, seed=seed, **c2st_kw), 'spread': spread_ratio(real, fake),
-           'clipped': clipped_fraction(fake)}
-    for name, m in (meters or {}).items(): out[f'w1_{name}'] = meter_distance(real, fake, m)
-    return out
-
-# %% ../nbs/15_train_gan.ipynb #7a3e5049
-C2ST_VIEWS = ('raw', 'grayscale', 'colour_matched', 'coarse', 'fine', 'interior')
-
-def _colour_match(fake: torch.Tensor, real: torch.Tensor, seed: int) -> torch.Tensor:
-    "Each fake with the per-channel mean and standard deviation of a randomly drawn real image"
-    pick = torch.randint(len(real), (len(fake),), generator=torch.Generator().manual_seed(seed))
-    src = real[pick]
-    m, sd = src.mean((2, 3), keepdim=True), src.std((2, 3), keepdim=True).clamp_min(1e-4)
-    fm, fsd = fake.mean((2, 3), keepdim=True), fake.std((2, 3), keepdim=True).clamp_min(1e-4)
-    return ((fake - fm) / fsd * sd + m).clamp(-1, 1)
-
-def c2st_views(real, fake, views=C2ST_VIEWS, scale: int = 4, seed: int = 0, **c2st_kw) -> dict:
-    "C2ST accuracy on views of both sides that each keep one kind of difference (see `C2ST_VIEWS`)"
-    r, f = as_float_images(real), as_float_images(fake)
-    bad = [v for v in views if v not in C2ST_VIEWS]
-    if bad: raise DataError(f"c2st_views: unknown view(s) {bad}; choose from {', '.join(C2ST_VIEWS)}")
-    if r.shape[-1] % scale or r.shape[-1] < 2 * scale:
-        raise DataError(f"c2st_views: scale={scale} must divide the image side {r.shape[-1]} at least twice over")
-    def detail(x): return x - F.interpolate(F.avg_pool2d(x, scale), scale_factor=scale, mode='nearest')
-    def fine():   # one gain for both sides, the reals' spread: the detail is small next to [-1, 1]
-        dr, df = detail(r), detail(f)
-        sd = dr.std().clamp_min(1e-4)
-        return dr / sd, df / sd
-    pairs = {'raw': lambda: (r, f), 'grayscale': lambda: (r.mean(1, keepdim=True), f.mean(1, keepdim=True)),
-             'colour_matched': lambda: (r, _colour_match(f, r, seed)),
-             'coarse': lambda: (F.avg_pool2d(r, scale), F.avg_pool2d(f, scale)),
-             'fine': fine, 'interior': lambda: (r[..., scale:-scale, scale:-scale], f[..., scale:-scale, scale:-scale])}
-    return {v: c2st(*pairs[v](), seed=seed, **c2st_kw) for v in views}
 
 # %% ../nbs/15_train_gan.ipynb #3e3e915b
 def dist_setup(device=None) -> tuple[int, int, torch.device]:
@@ -331,113 +86,12 @@ def all_reduce_sum_(t: torch.Tensor) -> torch.Tensor:
     if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1: dist.all_reduce(t)
     return t
 
-# %% ../nbs/15_train_gan.ipynb #05a4129e
-def _tensors(sd: dict) -> dict:
-    "A state dict as CPU, contiguous, storage-independent tensors for safetensors"
-    return {k: v.detach().to('cpu').contiguous().clone() for k, v in sd.items()}
-
-def optimizer_to_files(opt: torch.optim.Optimizer) -> tuple[bytes, str]:
-    "Adam(-like) state as (safetensors bytes of the state tensors, JSON of param groups and scalar state)"
-    sd = opt.state_dict()
-    tens, scal = {}, {}
-    for pid, st in sd['state'].items():
-        for k, v in st.items():
-            if torch.is_tensor(v): tens[f'{pid}.{k}'] = v
-            else: scal[f'{pid}.{k}'] = v
-    meta = {'param_groups': sd['param_groups'], 'scalars': scal, 'class': type(opt).__name__}
-    return st_save(_tensors(tens)), json.dumps(meta)
-
-def optimizer_from_files(opt: torch.optim.Optimizer, tensors: bytes, meta: str):
-    "Load what `optimizer_to_files` wrote into `opt` (same parameters, same order)"
-    meta, state = json.loads(meta), {}
-    for key, v in list(st_load(tensors).items()) + list(meta['scalars'].items()):
-        pid, name = key.split('.', 1); state.setdefault(int(pid), {})[name] = v
-    groups = [{**g, 'betas': tuple(g['betas'])} if 'betas' in g else g for g in meta['param_groups']]
-    opt.load_state_dict({'state': state, 'param_groups': groups})
-
-# %% ../nbs/15_train_gan.ipynb #99dcc23d
-def rng_to_files() -> tuple[bytes, str]:
-    "Global RNG states: torch CPU/CUDA as safetensors bytes, numpy and python `random` as JSON"
-    t = {'torch_cpu': torch.get_rng_state()}
-    if torch.cuda.is_available():
-        for i, s in enumerate(torch.cuda.get_rng_state_all()): t[f'cuda_{i}'] = s
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
-    ver, pstate, pgauss = random.getstate()
-    meta = {'numpy': [name, keys.tolist(), int(pos), int(has_gauss), float(gauss)], 'python': [ver, list(pstate), pgauss]}
-    return st_save(_tensors(t)), json.dumps(meta)
-
-def rng_from_files(tensors: bytes, meta: str):
-    "Restore what `rng_to_files` saved (CUDA states only for the devices present)"
-    t, meta = st_load(tensors), json.loads(meta)
-    torch.set_rng_state(t['torch_cpu'])
-    if torch.cuda.is_available():
-        states = [t[f'cuda_{i}'] for i in range(torch.cuda.device_count()) if f'cuda_{i}' in t]
-        if len(states) == torch.cuda.device_count(): torch.cuda.set_rng_state_all(states)
-    name, keys, pos, has_gauss, gauss = meta['numpy']
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
-    ver, pstate, pgauss = meta['python']
-    random.setstate((ver, tuple(pstate), pgauss))
-
-# %% ../nbs/15_train_gan.ipynb #fecae451
-STATE_FILE, CONFIG_FILE = 'training_state.json', 'config.json'
-GAN_RUN_FILES = (CONFIG_FILE, 'generator.safetensors', STATE_FILE, 'samples', 'best')   # what a run writes at its top
-
-def write_config(gandir, cfg: GANConfig, opts: TrainOptions):
-    "GANDIR/config.json: the architecture, the training recipe and the library version"
-    from latent_explain import __version__
-    d = {**artifact_header('gan-run'), **asdict(cfg), 'training': asdict(opts), 'version': __version__}
-    atomic_write(Path(gandir) / CONFIG_FILE, json.dumps(d, indent=1))
-
-def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
-    "(GANConfig, TrainOptions) from GANDIR/config.json"
-    p = Path(gandir) / CONFIG_FILE
-    kind = folder_kind(gandir)
-    if kind not in (None, 'gan-run'):
-        raise ModelError(f"{gandir}: holds a {ARTIFACT_KINDS.get(kind, 'folder latent_explain did not write')}, not a "
-                         "GAN training run; point to a folder written by train_gan")
-    try: d = json.loads(p.read_text())
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{p}: can't read the GAN config ({e}); point to a folder written by train_gan") from e
-    topt = {f.name for f in fields(TrainOptions)}   # (from_dict: an old run resumes with its old skip_pad and output_act)
-    return GANConfig.from_dict(d), TrainOptions(**{k: v for k, v in d.get('training', {}).items() if k in topt})
-
-def read_state(gandir) -> dict | None:
-    "GANDIR/training_state.json as a dict, or None when the folder has no committed checkpoint"
-    p = Path(gandir) / STATE_FILE
-    if not p.exists(): return None
-    try: return json.loads(p.read_text())
-    except ValueError as e: raise ModelError(f"{p}: unreadable training state ({e}); restore it from a backup") from e
-
-_CKPT_NAME = re.compile(r'ckpt-\d{8}(-\d+)?')   # the names `save` gives: nothing else is ever deleted
-
-def clean_gandir(gandir, keep: str | None):
-    "Delete our temporary files/folders and our checkpoint folders other than `keep`"
-    gandir = Path(gandir)
-    for d in [gandir, gandir / 'samples']:
-        if not d.is_dir(): continue
-        for p in d.iterdir():
-            ckpt = d == gandir and _CKPT_NAME.fullmatch(p.name) and p.name != keep
-            stale = p.name.startswith('.tmp-') or ckpt
-            if stale: shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
-
 # %% ../nbs/15_train_gan.ipynb #4f71d47a
 PHASE_KEYS = {'Gmain': 1, 'Greg': 2, 'Dmain': 3, 'Dreg': 4}
 
 class NonFiniteLoss(Exception):
     "A loss or gradient became NaN/Inf (handled by rolling back to the last checkpoint)"
 
-def _to_uint8_nchw(images) -> torch.Tensor:
-    "Training images as a uint8 (or float [-1,1]) tensor N×C×H×W kept on the CPU"
-    if hasattr(images, 'images'): images = images.images          # an ImageSet
-    if isinstance(images, torch.Tensor):
-        if images.dtype.is_floating_point: return images.detach().float().cpu()
-        return images.cpu()
-    a = np.asarray(images)
-    if a.ndim == 3: a = a[..., None]
-    if a.dtype != np.uint8 or a.ndim != 4:
-        raise DataError(f"train_gan: images must be uint8 N×H×W×C or a float tensor N×C×H×W in [-1,1]; "
-                        f"got {a.dtype} {a.shape}")
-    return torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))
 
 # %% ../nbs/15_train_gan.ipynb #55b04991
 class GANTrainer:
@@ -685,80 +339,6 @@ def rollback(self: GANTrainer, phase: str):
     self._meter = {}
 
 # %% ../nbs/15_train_gan.ipynb #99961420
-def image_grid(images: torch.Tensor, ncols: int | None = None) -> np.ndarray:
-    "uint8 H×W×C mosaic of float [-1,1] images N×C×H×W"
-    a = from_generator_range(images)
-    n, h, w, c = a.shape; ncols = ncols or int(math.ceil(math.sqrt(n))); nrows = int(math.ceil(n / ncols))
-    out = np.zeros((nrows * h, ncols * w, c), np.uint8)
-    for i in range(n): out[i // ncols * h:(i // ncols + 1) * h, i % ncols * w:(i % ncols + 1) * w] = a[i]
-    return out
-
-def _png_bytes(a: np.ndarray) -> bytes:
-    import io
-    from PIL import Image
-    b = io.BytesIO(); Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).save(b, format='PNG'); return b.getvalue()
-
-@torch.no_grad()
-def generate(G: nn.Module, n: int, seed: int = 0, batch: int = 64, noise_mode: str = 'const', device=None) -> torch.Tensor:
-    "n images (float [-1,1], CPU) from seeded latents; G's and the caller's RNG state are left untouched"
-    dev = device or next(G.parameters()).device
-    z = torch.randn(n, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
-    with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
-        torch.manual_seed(seed)
-        # clamped as every saved image is: realism scores judge the images a user sees, not overshoots no PNG can hold
-        return torch.cat([G(zb.to(dev), noise_mode=noise_mode).clamp(-1, 1).cpu() for zb in z.split(batch)])
-
-def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or `load_generator(folder)`)
-                    real,                  # real images: uint8 N×H×W×C, float tensor N×C×H×W in [-1,1], or an ImageSet
-                    meters: dict | None = None,  # name -> meter callable, scored as Wasserstein distances
-                    n: int = 1000,         # images a side (fewer when `real` is small: floor needs 2n real images)
-                    seed: int = 0,         # picks the real images, the latents and the C2ST split
-                    floor: bool = True,    # also score two disjoint halves of `real` against each other
-                    views: bool = False,   # also 'c2st_<view>' keys: C2ST on the `c2st_views` other than raw
-                    repeats: int = 3,      # C2STs per score, the best kept (see `c2st`)
-                    c2st_epochs: int = 15, # training epochs of each C2ST classifier (more: closer to converged)
-                    device=None) -> dict:
-    "{'n', 'c2st', 'spread', 'w1_<meter>'...} of G against `real`, plus 'floor_…' keys: the same measures real vs real"
-    data = _to_uint8_nchw(real)
-    if n < 8: raise DataError(f"score_generator: n={n}; score at least 8 images a side")
-    n = min(n, len(data) // 2 if floor else len(data))
-    if n < 8: raise DataError(f"score_generator: {len(data)} real images are too few; give at least {16 if floor else 8}")
-    idx = torch.from_numpy(np.random.default_rng(seed).permutation(len(data))[:2 * n])
-    r1, r2 = as_float_images(data[idx[:n]]), as_float_images(data[idx[n:]])
-    # judged as saved, in uint8 like the real images (NVlabs' metrics quantise their fakes the same way)
-    fake = as_float_images(from_generator_range(generate(G, n, seed=seed + 1, noise_mode='random')))
-    kw = dict(seed=seed, device=device, repeats=repeats, epochs=c2st_epochs)
-    def score(other):
-        out = realism(r1, other, meters, **kw)
-        if views:
-            extra = c2st_views(r1, other, C2ST_VIEWS[1:], **kw)
-            out.update({f'c2st_{v}': acc for v, acc in extra.items()})
-        return out
-    out = {'n': n, **score(fake)}
-    if floor: out.update({f'floor_{k}': v for k, v in score(r2).items()})
-    return out
-
-BEST_DIR = 'best'
-
-def read_best(gandir) -> dict | None:
-    "GANDIR/best/score.json ({'kimg', 'step', 'c2st', 'c2st_epochs'} of the generator kept there), or None if none yet"
-    try: return json.loads((Path(gandir) / BEST_DIR / 'score.json').read_text())
-    except (OSError, ValueError): return None   # none, or left half-made by a crash: the next snapshot replaces it
-
-def save_best(gandir, G: nn.Module, row: dict, c2st_epochs: int = 15) -> bool:
-    "Keep G in GANDIR/best/ (a generator folder + score.json) when `row`'s C2ST beats the one kept there; True if kept"
-    gandir, old = Path(gandir), read_best(gandir)
-    # scores of classifiers trained for different lengths don't compare (04: 0.85 at 15 epochs is 0.99 at 80)
-    if old is not None and old.get('c2st_epochs', 15) == c2st_epochs and old['c2st'] <= row['c2st']: return False
-    tmp = Path(tempfile.mkdtemp(dir=gandir, prefix='.tmp-best-')); umask_mode(tmp)
-    save_generator(G, tmp)   # it copies the weights to the CPU itself
-    atomic_write(tmp / 'score.json', json.dumps({**{k: row[k] for k in ('kimg', 'step', 'c2st')}, 'c2st_epochs': c2st_epochs}))
-    best, stale = gandir / BEST_DIR, gandir / f'.tmp-old{tmp.name[5:]}'
-    if best.exists(): os.rename(best, stale)   # a folder can't be renamed onto a full one; a crash here leaves no best/
-    os.rename(tmp, best); fsync_path(gandir)
-    shutil.rmtree(stale, ignore_errors=True)
-    return True
-
 @patch
 def snapshot(self: GANTrainer, score: bool = True):
     "Append a history row (losses, p, speed, realism unless `score=False`) and write the sample grid (rank 0)"
@@ -844,44 +424,6 @@ def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True, minu
     return self
 
 # %% ../nbs/15_train_gan.ipynb #a734fbfa
-def image_paths(source) -> list[str]:
-    "Image files of a class-folder tree, a labels.csv folder or a .csv (via `read_items`), any folder of images, or a list"
-    from latent_explain.data import read_items, IMAGE_EXTS
-    if isinstance(source, (list, tuple)): return [str(p) for p in source]
-    try: return list(read_items(source, 'skip')['path'])
-    except DataError:
-        src = Path(source).expanduser()
-        if not src.is_dir(): raise
-        # a GAN needs no labels: an unlabelled folder (or one class) is fine, so take every image file under it
-        return [str(p) for p in sorted(src.rglob('*')) if p.suffix.lower() in IMAGE_EXTS
-                and not any(part.startswith('.') for part in p.relative_to(src).parts)]
-
-def read_image_folder(source,                # class-folder tree, labels.csv folder, .csv, plain folder, or a list of files
-                      channels: int = 3,     # 1 or 3: every image is converted to it
-                      res: int | None = None,# side the images are resized to (None: the first image's height)
-                      on_error: str = 'raise', # 'raise' at the first unreadable file, or 'skip' them (with a warning)
-                     ) -> np.ndarray:
-    "uint8 N×H×W×C images of a folder or a list of image files (labels ignored), resized to `res`"
-    from latent_explain.data import load_image
-    from PIL import Image
-    check_choice('on_error', on_error, ('raise', 'skip'))
-    imgs, skipped = [], []
-    for p in image_paths(source):
-        try: a = load_image(p, channels=channels)
-        except DataError:
-            if on_error == 'raise': raise
-            skipped.append(Path(p).name); continue
-        res = res or a.shape[0]   # default: the first image's height
-        if a.shape[:2] != (res, res):
-            mode = 'L' if channels == 1 else 'RGB'
-            im = Image.fromarray(a[..., 0] if channels == 1 else a, mode).resize((res, res), Image.Resampling.LANCZOS)
-            a = np.asarray(im).reshape(res, res, channels)
-        imgs.append(a)
-    if skipped: warnings.warn(f"skipped {len(skipped)} unreadable image(s): {', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}")
-    if not imgs: raise DataError(f"{source}: no readable images found; point --data to a folder of images, class "
-                                 "sub-folders or a labels.csv")
-    return np.stack(imgs)
-
 def _resolve_cfg(cfg, data: torch.Tensor) -> GANConfig:
     "`cfg` as a GANConfig; presets get the channel count of `data` (N×C×H×W), the default preset its size"
     if isinstance(cfg, GANConfig): return cfg
@@ -964,14 +506,6 @@ def compare_augmentations(images, kimg: float = 50.0, augs=('ada', 'diffaug'), c
     return pd.DataFrame(rows)
 
 # %% ../nbs/15_train_gan.ipynb #112e5b38
-def _meters_arg(meters: str) -> dict:
-    "name -> meter for a comma-separated --meters value; unknown names raise DataError listing the valid ones"
-    from latent_explain.meters import METERS
-    names = [m for m in meters.split(',') if m]
-    unknown = [m for m in names if m not in METERS]
-    if unknown: raise DataError(f"--meters {meters}: unknown {unknown}; choose from {', '.join(METERS)}")
-    return {m: METERS[m] for m in names}
-
 def _widths_arg(flag: str, widths: str) -> dict:
     "{resolution: width} from a --widths value 'res:width,...' (e.g. '32:128,64:64'); a malformed pair raises DataError"
     out = {}
@@ -1117,29 +651,3 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if tr.interrupted in StopRequest.signals:   # shells and schedulers read 128 + signal number as "killed by it"
         raise SystemExit(128 + getattr(signal, tr.interrupted))
     return Path(out)
-
-# %% ../nbs/15_train_gan.ipynb #3fb32aec
-def cmd_score_gan(gan: str,              # generator folder (or a bundled name, e.g. histology64)
-                  data: str,             # real images: class sub-folders, labels.csv, or just images (labels ignored)
-                  n: int = 1000,         # images a side (fewer when the folder is small: the floor needs 2n)
-                  meters: str = '',      # comma-separated meters, e.g. nuclei_count,hematoxylin_fraction
-                  seed: int = 0,         # picks the real images, the latents and the C2ST split
-                  floor: bool = True,    # also score two halves of the real images (--no-floor skips it)
-                  views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine / interior views: what gives G away
-                  repeats: int = 3,      # C2ST classifiers per score, the best kept (one can under-report)
-                  c2st_epochs: int = 15, # epochs per C2ST classifier; 15 under-reports (see 04_train_gan): try 40-80
-                  threads: int = 0,      # CPU threads for torch; 0: torch's default
-                  skip_bad: bool = False): # skip unreadable image files (listed in a warning) instead of stopping
-    "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
-    meter_fns = _meters_arg(meters)   # checked before loading anything
-    check_number('--n', n, low=8, high=1_000_000, integer=True, hint='a C2ST needs at least 8 images a side')
-    check_number('--seed', seed, low=0, integer=True); check_number('--repeats', repeats, low=1, high=100, integer=True)
-    check_number('--c2st-epochs', c2st_epochs, low=1, high=10_000, integer=True, hint='train each classifier at least 1 epoch')
-    check_number('--threads', threads, low=0, high=1024, integer=True)
-    if threads > 0: torch.set_num_threads(threads)
-    G = load_generator(gan)
-    real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res, on_error='skip' if skip_bad else 'raise')
-    r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views, repeats=repeats,
-                        c2st_epochs=c2st_epochs)
-    print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))
-    return r

@@ -130,7 +130,7 @@ def test_per_channel_noise_roundtrip_and_old_configs(tmp_path):
 
 def test_new_defaults_old_configs_and_resume(tmp_path):
     "New generators: replicated skip padding and a tanh output; configs written before either existed load and resume as trained"
-    from latent_explain.train_gan import read_config
+    from latent_explain.gan_run import read_config
     bundled = load_generator('histology64').cfg                      # bundled: zero padding, linear output
     assert (bundled.skip_pad, bundled.output_act) == ('zero', 'linear')
     torch.manual_seed(0)

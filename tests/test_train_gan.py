@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np, torch, pytest
 from latent_explain.data import DataError
 from latent_explain.stylegan import gan_preset, load_generator
-from latent_explain.train_gan import (train_gan, GANTrainer, TrainOptions, ada_augment, diff_augment, translate, c2st,
-                                      meter_distance, ada_adjust, ema_beta, read_state, cmd_train_gan, sample_indices,
-                                      StopRequest)
+from latent_explain.train_gan import train_gan, GANTrainer, ema_beta, cmd_train_gan, sample_indices, StopRequest
+from latent_explain.gan_run import TrainOptions, read_state
+from latent_explain.augment import ada_augment, diff_augment, translate, ada_adjust
+from latent_explain.realism import c2st, meter_distance
 
 IMGS = np.random.default_rng(0).integers(0, 256, (40, 16, 16, 3), dtype=np.uint8)
 # short intervals so that every phase (G reg, D reg) and the ADA controller act within a few steps
@@ -194,7 +195,7 @@ def test_cmd_train_gan_on_folder(tmp_path, capsys):
 @pytest.mark.parametrize('channels', [1, 3])
 def test_tiny_preset_200_steps(channels):
     "200 steps of the tiny preset on CPU: every logged loss finite, generated images of the right shape in [-1, 1]"
-    from latent_explain.train_gan import generate
+    from latent_explain.realism import generate
     imgs = IMGS[..., :channels]
     tr = train_gan(imgs, cfg='tiny', kimg=0.8, batch=4, snap_kimg=0.2, realism_n=0, grid_n=0, progress=False)
     s = tr.state
