@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export MALLOC_MMAP_THRESHOLD_ := 2147483647
 export MALLOC_TRIM_THRESHOLD_ := 17179869184
 
-.PHONY: demo test venv check-sync nbtest pytest clean
+.PHONY: demo test venv check-sync nbtest pytest clean readme
 
 venv: $(STAMP)
 
@@ -54,6 +54,10 @@ pytest: venv
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 test: check-sync nbtest pytest
+
+# README.md is rendered from nbs/index.ipynb (tests/test_readme.py checks that they agree)
+readme: venv
+	$(PY) scripts/render_readme.py
 
 clean:
 	rm -rf $(VENV) _proc _docs $(DEMO_DIR)

@@ -16,10 +16,11 @@ from .core import IN_TEST, DataError
 __all__ = ['check_ada_ops', 'translate', 'ada_augment', 'diff_augment', 'augment', 'ada_adjust']
 
 # %% ../nbs/13_augment.ipynb #a576dc1b
-def check_ada_ops(ops: str):
+def check_ada_ops(ops: str, name: str = 'ada_ops'):
     "Raise DataError unless `ops` names ADA op groups: 'b' (geometric), 'c' (colour) or both"
     if not ops or set(ops) - set('bc'):
-        raise DataError(f"ada_ops={ops!r}: use 'bc' (geometric + colour), 'b' (geometric only) or 'c' (colour only)")
+        sep = ' ' if name.startswith('-') else '='
+        raise DataError(f"{name}{sep}{ops!r}: use 'bc' (geometric + colour), 'b' (geometric only) or 'c' (colour only)")
 
 # %% ../nbs/13_augment.ipynb #0f1f3095
 def _u(gen, *shape): return torch.rand(shape, generator=gen)

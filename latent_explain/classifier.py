@@ -321,28 +321,9 @@ def _load_pickle(p:Path, device, classes, input_size):
                      "architecture: build the model, load_state_dict it, then save_classifier(..., builder=...))")
 
 # %% ../nbs/04_classifier.ipynb #86b043de
-def load_classifier(path,                  # folder written by `save_classifier` (or, with trust_pickle, a .pkl/.pth file)
-                    device='cpu',          # where to put the model
-                    trust_pickle:bool=False, # allow unpickling fastai exports / torch.save'd modules (runs their code)
-                    builder=None,          # for `builder` configs: the same function (or path) that was saved
-                    classes=None, input_size=None, # only for a pickled bare nn.Module
-                    )->Classifier:
-    "Rebuild a saved classifier from config.json + model.safetensors (strict weight loading, eval mode)"
-    p = Path(path)
-    if not p.exists(): raise ModelError(f"{p}: no such classifier folder; train one with `latent-explain train-classifier` "
-                                        "or write one with save_classifier")
-    if p.is_file():
-        if p.suffix.lower() in PICKLE_SUFFIXES:
-            if not trust_pickle: raise _pickle_error(p)
-            return _load_pickle(p, device, classes, input_size)
-        if p.name == 'config.json': p = p.parent
-        else: raise ModelError(f"{p}: expected a folder with config.json and model.safetensors (written by save_classifier)")
+def _read_classifier_config(p: Path) -> dict:
+    "config.json of the classifier folder `p`, checked to be one of ours in a format this version reads"
     cfg_path = p/'config.json'
-    if not cfg_path.exists():
-        pickles = sorted(q for q in p.iterdir() if q.suffix.lower() in PICKLE_SUFFIXES)
-        if pickles and trust_pickle: return _load_pickle(pickles[0], device, classes, input_size)
-        if pickles: raise _pickle_error(pickles[0])
-        raise ModelError(f"{cfg_path} is missing; {p} is not a saved classifier (write one with save_classifier)")
     if (kind := folder_kind(p)) not in ('classifier', 'unknown'):   # 'unknown' is reported below, with its format
         raise ModelError(f"{p} holds a {ARTIFACT_KINDS[kind]}, not a classifier; pass a folder written by "
                          "`latent-explain train-classifier` or save_classifier")
@@ -355,29 +336,65 @@ def load_classifier(path,                  # folder written by `save_classifier`
     if cfg.get('format_version', 0) > FORMAT_VERSION:
         raise ModelError(f"{cfg_path} has format_version {cfg['format_version']} (library "
                          f"{cfg.get('library_version')}); this is latent_explain {latent_explain.__version__}: upgrade it")
-    build = cfg['build']
-    if build.get('kind') == 'builder':
-        if builder is None:
-            raise ModelError(f"{cfg_path}: the model is built by your code {build.get('builder')!r}; pass "
-                             f"load_classifier({str(p)!r}, builder={build.get('builder')!r}) to confirm you trust it")
-        if _builder_path(builder) != build.get('builder'):
-            raise ModelError(f"{cfg_path}: saved with builder {build.get('builder')!r}, not {_builder_path(builder)!r}")
-        fn = _import(builder) if isinstance(builder, str) else builder
-        model = fn(**build.get('kwargs', {}))
-    else: model = build_model(build, str(cfg_path))
+    return cfg
+
+def _build_from_config(p: Path, build: dict, builder) -> nn.Module:
+    "The untrained module the recipe `build` of folder `p` describes (a user's builder only when passed again)"
+    if build.get('kind') != 'builder': return build_model(build, str(p/'config.json'))
+    if builder is None:
+        raise ModelError(f"{p/'config.json'}: the model is built by your code {build.get('builder')!r}; pass "
+                         f"load_classifier({str(p)!r}, builder={build.get('builder')!r}) to confirm you trust it")
+    if _builder_path(builder) != build.get('builder'):
+        raise ModelError(f"{p/'config.json'}: saved with builder {build.get('builder')!r}, not {_builder_path(builder)!r}")
+    return (_import(builder) if isinstance(builder, str) else builder)(**build.get('kwargs', {}))
+
+def _load_weights(model: nn.Module, p: Path, cfg: dict) -> nn.Module:
+    "`model` with the weights of folder `p` loaded strictly; every mismatch a ModelError naming both files"
     w_path = p/cfg.get('weights', 'model.safetensors')
-    if not w_path.exists(): raise ModelError(f"{w_path} is missing; copy it next to {cfg_path} or re-save the classifier")
+    if not w_path.exists(): raise ModelError(f"{w_path} is missing; copy it next to {p/'config.json'} or re-save the classifier")
     try: sd = load_file(str(w_path))
     except (SafetensorError, OSError, ValueError) as e:
         raise ModelError(f"{w_path} is damaged or not a safetensors file ({e}); re-save the classifier") from e
     try: model.load_state_dict(sd, strict=True)
     except RuntimeError as e:
-        raise ModelError(f"{w_path} doesn't fit the architecture in {cfg_path} (arch "
+        build = cfg['build']
+        raise ModelError(f"{w_path} doesn't fit the architecture in {p/'config.json'} (arch "
                          f"{build.get('arch') or build.get('builder')!r}): {_sd_diff(model.state_dict(), sd)}. "
                          "Check that the two files belong together (same save), or re-save the classifier") from e
+    return model
+
+def _classifier_folder(p: Path, trust_pickle: bool):
+    "(folder, None) for a saved classifier, or (None, pickle file) when `p` is or holds a pickle we may load"
+    if not p.exists(): raise ModelError(f"{p}: no such classifier folder; train one with `latent-explain train-classifier` "
+                                        "or write one with save_classifier")
+    if p.is_file():
+        if p.suffix.lower() in PICKLE_SUFFIXES:
+            if not trust_pickle: raise _pickle_error(p)
+            return None, p
+        if p.name != 'config.json':
+            raise ModelError(f"{p}: expected a folder with config.json and model.safetensors (written by save_classifier)")
+        p = p.parent
+    if not (p/'config.json').exists():
+        pickles = sorted(q for q in p.iterdir() if q.suffix.lower() in PICKLE_SUFFIXES)
+        if pickles and trust_pickle: return None, pickles[0]
+        if pickles: raise _pickle_error(pickles[0])
+        raise ModelError(f"{p/'config.json'} is missing; {p} is not a saved classifier (write one with save_classifier)")
+    return p, None
+
+def load_classifier(path,                  # folder written by `save_classifier` (or, with trust_pickle, a .pkl/.pth file)
+                    device='cpu',          # where to put the model
+                    trust_pickle:bool=False, # allow unpickling fastai exports / torch.save'd modules (runs their code)
+                    builder=None,          # for `builder` configs: the same function (or path) that was saved
+                    classes=None, input_size=None, # only for a pickled bare nn.Module
+                    )->Classifier:
+    "Rebuild a saved classifier from config.json + model.safetensors (strict weight loading, eval mode)"
+    p, pickled = _classifier_folder(Path(path), trust_pickle)
+    if pickled is not None: return _load_pickle(pickled, device, classes, input_size)
+    cfg = _read_classifier_config(p)
+    model = _load_weights(_build_from_config(p, cfg['build'], builder), p, cfg)
     norm = cfg.get('normalisation') or {}
     clf = Classifier(model, classes=cfg.get('classes'), input_size=cfg['input_size'], n_in=cfg['n_in'],
-                     mean=norm.get('mean'), std=norm.get('std'), output=cfg.get('output'), build=build,
+                     mean=norm.get('mean'), std=norm.get('std'), output=cfg.get('output'), build=cfg['build'],
                      n_out=cfg.get('n_out'))
     return clf.to(device).eval()
 

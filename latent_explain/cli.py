@@ -9,7 +9,9 @@ from __future__ import annotations
 import sys, re, difflib, inspect, argparse, warnings
 from pathlib import Path
 import pandas as pd
+from dataclasses import fields
 from fastcore.script import anno_parser
+from fastcore.docments import docments
 import latent_explain
 from .core import LatentExplainError, DataError, check_number, check_choice, check_output
 from .datasets import DATASETS, make_dataset, write_image_folder, DATASET_FILES
@@ -71,6 +73,16 @@ def _call(func, ns: dict):
     args = ns.pop(var[0]) if var else ()
     return func(*args, **ns)
 
+def _add_options(p: argparse.ArgumentParser, cls):
+    "One flag per field of the options dataclass `cls` (help and default from the class); absent flags stay absent"
+    docs = docments(cls, full=True)
+    for f in fields(cls):
+        d = docs[f.name]
+        if d['anno'] not in ('int', 'float', 'str', int, float, str): continue   # tuples etc. stay Python-only
+        typ = {'int': int, 'float': float, 'str': str}.get(d['anno'], d['anno'])
+        p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=typ, default=argparse.SUPPRESS,
+                       metavar=f"({typ.__name__})", help=f"{d['docment']} (default: {f.default})")
+
 def command_parser(name: str) -> argparse.ArgumentParser:
     "fastcore's parser for command `name`, with required parameters as `--options` unless listed in `POSITIONAL`"
     base = anno_parser(COMMANDS[name], prog=f'latent-explain {name}', pos=POSITIONAL.get(name))
@@ -80,6 +92,7 @@ def command_parser(name: str) -> argparse.ArgumentParser:
         if a.option_strings or a.nargs == '*' or a.dest in POSITIONAL.get(name, []): p._add_action(a)
         else: p.add_argument(f"--{a.dest.replace('_', '-')}", dest=a.dest, required=True, type=a.type,
                              help=a.help, metavar=a.metavar)
+    if hasattr(COMMANDS[name], 'options'): _add_options(p, COMMANDS[name].options)
     return p
 
 # %% ../nbs/90_cli.ipynb #aa811fff

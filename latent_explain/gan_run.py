@@ -14,14 +14,14 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save as st_save, load as st_load
 from .core import (IN_TEST, DataError, ModelError, atomic_write, fsync_path, umask_mode, artifact_header,
-                                 folder_kind, ARTIFACT_KINDS)
+                                 folder_kind, ARTIFACT_KINDS, check_number, check_choice)
 from .stylegan import GANConfig, gan_preset, Generator, save_generator, load_generator
 from .augment import check_ada_ops
 
 # %% auto #0
-__all__ = ['RESUMABLE_OPTIONS', 'STATE_FILE', 'CONFIG_FILE', 'GAN_RUN_FILES', 'BEST_DIR', 'TrainOptions', 'resolve_options',
-           'optimizer_to_files', 'optimizer_from_files', 'rng_to_files', 'rng_from_files', 'write_config',
-           'read_config', 'read_state', 'clean_gandir', 'read_best', 'save_best']
+__all__ = ['RESUMABLE_OPTIONS', 'OPTION_CHECKS', 'STATE_FILE', 'CONFIG_FILE', 'GAN_RUN_FILES', 'BEST_DIR', 'TrainOptions',
+           'check_options', 'resolve_options', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files',
+           'rng_from_files', 'write_config', 'read_config', 'read_state', 'clean_gandir', 'read_best', 'save_best']
 
 # %% ../nbs/14_gan_run.ipynb #f44cde31
 @dataclass
@@ -62,17 +62,35 @@ class TrainOptions:
 
 # %% ../nbs/14_gan_run.ipynb #b6d1b536
 RESUMABLE_OPTIONS = ('kimg', 'snap_kimg', 'realism_n', 'grid_n', 'max_nan_rollbacks', 'c2st_epochs')
+OPTION_CHECKS = {  # field: keyword arguments of `check_number` (low, high, integer), or the allowed values
+    'kimg': dict(low=0, high=1e7), 'batch': dict(low=2, high=65536, integer=True), 'batch_gpu': dict(low=0, integer=True),
+    'seed': dict(low=0, high=2**63 - 1, integer=True), 'lr_g': dict(low=0, high=1), 'lr_d': dict(low=0, high=1),
+    'eps': dict(low=0, high=1), 'r1_gamma': dict(), 'r1_interval': dict(low=0, integer=True), 'pl_weight': dict(low=0),
+    'pl_interval': dict(low=0, integer=True), 'pl_decay': dict(low=0, high=1), 'pl_batch_shrink': dict(low=1, integer=True),
+    'style_mixing': dict(low=0, high=1), 'ema_kimg': dict(), 'ema_rampup': dict(low=0), 'w_avg_beta': dict(low=0, high=1),
+    'aug': ('ada', 'diffaug', 'none'), 'augment_p': dict(low=0, high=1), 'ada_target': dict(high=1),
+    'ada_interval': dict(low=1, integer=True), 'ada_kimg': dict(low=1e-6), 'range_penalty': dict(low=0),
+    'snap_kimg': dict(low=1e-6), 'realism_n': dict(low=0, integer=True), 'grid_n': dict(low=0, high=1024, integer=True),
+    'max_nan_rollbacks': dict(low=0, integer=True), 'c2st_epochs': dict(low=1, high=10_000, integer=True),
+}
+
+def check_options(values: dict,        # TrainOptions fields -> values (any subset)
+                  flags: bool = False, # name them as command-line flags (--batch) instead of fields (batch)
+                 ) -> dict:
+    "Raise `DataError` naming the first option whose value is out of its range; returns `values`"
+    for k, v in values.items():
+        name = f"--{k.replace('_', '-')}" if flags else k
+        if k == 'ada_ops': check_ada_ops(v, name)
+        elif isinstance(OPTION_CHECKS.get(k), tuple): check_choice(name, v, OPTION_CHECKS[k])
+        elif k in OPTION_CHECKS: check_number(name, v, **OPTION_CHECKS[k])
+    return values
 
 def resolve_options(opts: TrainOptions, res: int) -> TrainOptions:
-    "Fill the 'auto' (negative) values of `opts` for resolution `res`"
+    "`opts` checked (`check_options`), with its 'auto' (negative) values filled for resolution `res`"
     o = copy.copy(opts)
+    check_options({k: v for k, v in asdict(o).items() if k != 'betas'})   # here, not at the first snapshot kimg later
     if o.r1_gamma < 0: o.r1_gamma = 0.0002 * res ** 2 / o.batch  # StyleGAN2-ADA's 'auto' config heuristic
     if o.ema_kimg < 0: o.ema_kimg = o.batch * 10 / 32
-    if o.aug not in ('ada', 'diffaug', 'none'):
-        raise DataError(f"aug={o.aug!r}: use 'ada' (adaptive augmentation), 'diffaug' (DiffAugment) or 'none'")
-    check_ada_ops(o.ada_ops)
-    # checked here, not at the first snapshot: that comes only after snap_kimg of training
-    if o.c2st_epochs < 1: raise DataError(f"c2st_epochs={o.c2st_epochs}: train each C2ST classifier at least 1 epoch")
     return o
 
 # %% ../nbs/14_gan_run.ipynb #05a4129e
@@ -136,7 +154,7 @@ def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
     "(GANConfig, TrainOptions) from GANDIR/config.json"
     p = Path(gandir) / CONFIG_FILE
     kind = folder_kind(gandir)
-    if kind not in (None, 'gan-run'):
+    if kind not in (None, 'gan-run', 'generator'):   # a generator folder holds the architecture too
         raise ModelError(f"{gandir}: holds a {ARTIFACT_KINDS.get(kind, 'folder latent_explain did not write')}, not a "
                          "GAN training run; point to a folder written by train_gan")
     try: d = json.loads(p.read_text())

@@ -205,7 +205,7 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
                   floor: bool = True,    # also score two halves of the real images (--no-floor skips it)
                   views: bool = False,   # also C2ST on grayscale / colour-matched / coarse / fine / interior views: what gives G away
                   repeats: int = 3,      # C2ST classifiers per score, the best kept (one can under-report)
-                  c2st_epochs: int = 15, # epochs per C2ST classifier; 15 under-reports (see 04_train_gan): try 40-80
+                  c2st_epochs: int = 15, # epochs per C2ST classifier; 15 under-reports (see the realism chapter): try 40-80
                   threads: int = 0,      # CPU threads for torch; 0: torch's default
                   skip_bad: bool = False): # skip unreadable image files (listed in a warning) instead of stopping
     "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"

@@ -491,8 +491,8 @@ def load_generator(path,                      # generator folder, GAN training r
     path = _generator_folder(path)
     cfg_file, w_file = path / 'config.json', path / 'generator.safetensors'
     kind = folder_kind(path) if path.is_dir() else None
-    if kind not in (None, 'generator', 'gan-run'):
-        raise ModelError(f"{path} holds a {ARTIFACT_KINDS.get(kind, 'config.json that latent_explain did not write')}, "
+    if kind in ARTIFACT_KINDS and kind not in ('generator', 'gan-run'):   # (a config of no kind: checked below)
+        raise ModelError(f"{path} holds a {ARTIFACT_KINDS[kind]}, "
                          f"not a generator; pass a folder written by save_generator or `latent-explain train-gan`")
     for f in (cfg_file, w_file):
         if not f.is_file():

@@ -25,7 +25,7 @@ from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_gene
 from .data import decide_channels, image_paths, read_image_folder
 from .realism import (as_float_images, _to_uint8_nchw, image_grid, _png_bytes, generate, score_generator,
                                     _meters_arg)
-from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, STATE_FILE,
+from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, check_options, STATE_FILE,
                                     CONFIG_FILE, GAN_RUN_FILES, write_config, read_config, read_state, clean_gandir,
                                     _tensors, optimizer_to_files, optimizer_from_files, rng_to_files, rng_from_files,
                                     BEST_DIR, read_best, save_best)
@@ -474,7 +474,7 @@ def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world
     images = _to_uint8_nchw(images)
     cfg = _resolve_cfg(cfg, images)
     if world > 1: dist.barrier()               # every rank has checked `out` before rank 0 writes to it
-    tune_glibc_malloc()   # CPU steps were up to 3× slower with glibc's default trimming (see 03_stylegan)
+    tune_glibc_malloc()   # CPU steps were up to 3× slower with glibc's default trimming (see 10_stylegan)
     tr = GANTrainer(images, cfg, opts, out=out, device=device, meters=meters)
     if src is not None:
         tr.load(src)
@@ -523,16 +523,12 @@ def _with_widths(flag: str, base: dict, widths: dict) -> dict:
     if extra: raise DataError(f"{flag}: resolution(s) {extra} are not in this {max(base)}-px model; use {sorted(base)}")
     return {**base, **widths}
 
-_RECIPE = {'batch': '--batch', 'seed': '--seed', 'aug': '--aug', 'ada_ops': '--ada-ops', 'range_penalty': '--range-penalty',
-           'pl_weight': '--pl-weight', 'style_mixing': '--style-mixing', 'r1_gamma': '--r1-gamma'}  # TrainOptions set by a new run
-_NUMBERS = [('kimg', 0, 1e7, False), ('batch', 2, 65536, True), ('seed', 0, 2**63 - 1, True), ('range_penalty', 0, None, False),
-            ('noise_init', 0, None, False), ('snap_kimg', 0, None, False), ('r1_gamma', None, None, False),
-            ('pl_weight', 0, None, False), ('style_mixing', 0, 1, False), ('threads', 0, 1024, True),
-            ('minutes', 0, None, False), ('c2st_epochs', 0, 10_000, True)]
+_ARCH_NUMBERS = [('noise_init', 0, None, False), ('threads', 0, 1024, True), ('minutes', 0, None, False)]
 
 def _check_train_gan_args(a: dict):
-    "Every train-gan option (the command's arguments `a`) checked before any image is read"
-    for name, low, high, integer in _NUMBERS:
+    "The architecture and run flags of train-gan (`a`: the command's arguments) checked before any image is read"
+    check_options(a['recipe'], flags=True)
+    for name, low, high, integer in _ARCH_NUMBERS:
         if a[name] is not None: check_number('--' + name.replace('_', '-'), a[name], low, high, integer)
     if a['res'] is not None: check_choice('--res', a['res'], (16, 32, 64, 128, 256, 512))
     if a['preset'] is not None:
@@ -541,9 +537,6 @@ def _check_train_gan_args(a: dict):
         if a['res'] is not None and p.res != a['res']:
             raise DataError(f"--preset {a['preset']} is a {p.res}-px model but --res is {a['res']}; drop --res or "
                             f"choose a {a['res']}-px preset")
-    if a['aug'] is not None: check_choice('--aug', a['aug'], ('ada', 'diffaug', 'none'))
-    if a['ada_ops'] is not None and (not a['ada_ops'] or set(a['ada_ops']) - set('bc')):
-        raise DataError(f"--ada-ops {a['ada_ops']!r}: use bc (geometric + colour), b (geometric) or c (colour)")
     if a['output_act'] is not None: check_choice('--output-act', a['output_act'], ('tanh', 'linear'))
     if a['channels'] is not None: check_choice('--channels', a['channels'], (1, 3))
     check_device('--device', a['device'])
@@ -557,7 +550,7 @@ def _new_run(a: dict, channels: int) -> tuple[GANConfig, dict]:
                   channels=_with_widths('--widths', cfg.channels, _widths_arg('--widths', a['widths'] or '')),
                   d_channels=_with_widths('--d-widths', cfg.d_channels, _widths_arg('--d-widths', a['d_widths'] or '')),
                   d_lowpass=bool(a['d_lowpass']) or cfg.d_lowpass)   # reference64 keeps its filter
-    return cfg, {k: a[k] for k in _RECIPE if a[k] is not None}
+    return cfg, dict(a['recipe'])
 
 def _resume_conflicts(a: dict, cfg: GANConfig, run: TrainOptions) -> list[str]:
     "The flags given with a value the run in --out was not started with"
@@ -572,12 +565,12 @@ def _resume_conflicts(a: dict, cfg: GANConfig, run: TrainOptions) -> list[str]:
     for flag, key, have in (('--widths', 'widths', cfg.channels), ('--d-widths', 'd_widths', cfg.d_channels)):
         if a[key] and (w := _widths_arg(flag, a[key])) and any(have.get(r) != v for r, v in w.items()):
             out.append(f"{flag} {a[key]} (the run has {have})")
-    for key, flag in _RECIPE.items():
-        given = a[key]
-        if key == 'r1_gamma' and given is not None and given < 0: given = 0.0002 * cfg.res ** 2 / run.batch   # 'auto'
-        if given is not None and not (given == getattr(run, key) or (isinstance(given, float) and
-                                                                    math.isclose(given, getattr(run, key)))):
-            out.append(f"{flag} {a[key]} (the run has {getattr(run, key)})")
+    auto = resolve_options(TrainOptions(**{**asdict(run), **a['recipe']}), cfg.res)   # 'auto' values as the run's were
+    for key, given in a['recipe'].items():
+        if key in RESUMABLE_OPTIONS: continue
+        have, want = getattr(run, key), getattr(auto, key)
+        if not (want == have or (isinstance(want, float) and math.isclose(want, have))):
+            out.append(f"--{key.replace('_', '-')} {given} (the run has {have})")
     return out
 
 def _run_or_new(a: dict, out: Path, paths: list) -> tuple[GANConfig | None, dict]:
@@ -600,16 +593,10 @@ def _run_or_new(a: dict, out: Path, paths: list) -> tuple[GANConfig | None, dict
     return _new_run(a, channels)
 
 def cmd_train_gan(data: str,             # image folder: class sub-folders, labels.csv, or just images (labels ignored)
-                  res: int = None,       # training resolution; images are resized to res×res (default: the preset's, else 64)
-                  kimg: float = 0,       # training length in thousands of real images shown to D; 0: the run's (100 if new)
                   out: str = 'gan',      # GAN folder (checkpoints, config.json, generator.safetensors, samples/, best/)
                   resume: bool = False,  # continue the run in `out` exactly where its last checkpoint left off (fresh if none)
+                  res: int = None,       # training resolution; images are resized to res×res (default: the preset's, else 64)
                   preset: str = None,    # gan_preset name ('tiny', 'reference64', …); default: the preset for --res
-                  batch: int = None,     # global batch size (default 32)
-                  seed: int = None,      # random seed of the whole run (default 0)
-                  aug: str = None,       # augmentation: 'ada' (default), 'diffaug' or 'none'
-                  ada_ops: str = None,   # ADA op groups: 'b' geometric, 'c' colour, 'bc' both (default)
-                  range_penalty: float = None,  # weight of G's penalty on values beyond [-1, 1] (default 0: off)
                   noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
                   noise_init: float = None, # initial noise strength of every layer in a new run (default 0, as StyleGAN2)
                   output_act: str = None,# G's image activation in a new run: 'tanh' (bounded) or 'linear'; default: the preset's
@@ -617,26 +604,24 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   d_widths: str = None,  # D's width per resolution in a new run, written as --widths
                   d_lowpass: bool = False, # D low-passes before each stride-2 step in a new run (StyleGAN2's D; default: plain strides)
                   channels: int = None,  # 1 (grayscale) or 3 (RGB): convert every image; default: what all images share
-                  snap_kimg: float = 0,  # checkpoint, sample grid and realism every this many kimg; 0: the run's (10 if new)
-                  r1_gamma: float = None,   # R1 weight; default (or negative): the heuristic 0.0002·res²/batch
-                  pl_weight: float = None,  # path-length regularisation weight (default 2; 0: off, as NVlabs' cifar config)
-                  style_mixing: float = None, # probability of mixing two latents in a batch (default 0.9; 0: off)
                   device: str = None,    # 'cpu', 'cuda', 'cuda:N'; default: CUDA when available
                   threads: int = 0,      # CPU threads for torch; 0: torch's default (all physical cores)
                   minutes: float = 0,    # stop with a checkpoint after this many minutes even before --kimg; 0: no limit
                   meters: str = '',      # comma-separated meters logged as real-vs-generated distances, e.g. nuclei_count
-                  c2st_epochs: int = 0,  # epochs per snapshot C2ST classifier; 0: the run's (15 if new; 40-80 is stricter)
                   overwrite: bool = False, # start the run in a non-empty folder that latent-explain did not write (its files are kept)
-                  skip_bad: bool = False): # skip unreadable image files (listed in a warning) instead of stopping
+                  skip_bad: bool = False,# skip unreadable image files (listed in a warning) instead of stopping
+                  **recipe):             # `TrainOptions` fields (--batch, --kimg, --r1-gamma, ...); not given: the run's, or the default
     "Train a StyleGAN2 on an image folder and write the GAN folder `out`"
     a = dict(locals())
+    known = {f.name for f in fields(TrainOptions)} - {'betas'}   # the Adam betas (a pair) are set from Python only
+    unknown = sorted(set(recipe) - known)
+    if unknown: raise DataError(f"train-gan: unknown option(s) {unknown}; see `latent-explain train-gan --help`")
     _check_train_gan_args(a); meter_fns = _meters_arg(meters)   # all before any work
     out = check_output(out, 'gan-run', '--out', overwrite, writes=GAN_RUN_FILES); check_unlocked(out)
     paths = image_paths(data)
     if not paths: raise DataError(f"--data {data}: no image files found; point it to a folder of images")
     cfg, opts = _run_or_new(a, out, paths)
-    for k in ('kimg', 'snap_kimg', 'c2st_epochs'):   # 0: the run's own value (a plain --resume goes on to its target)
-        if a[k]: opts[k] = a[k]
+    opts.update({k: v for k, v in recipe.items() if k in RESUMABLE_OPTIONS})   # a resume may change these
     if threads > 0: torch.set_num_threads(threads)
     run_cfg = cfg or read_config(out)[0]
     images = read_image_folder(paths, channels=run_cfg.img_channels, res=run_cfg.res,
@@ -651,3 +636,6 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if tr.interrupted in StopRequest.signals:   # shells and schedulers read 128 + signal number as "killed by it"
         raise SystemExit(128 + getattr(signal, tr.interrupted))
     return Path(out)
+
+cmd_train_gan.options = TrainOptions   # the command line adds one flag per field (latent_explain.cli.command_parser)
+

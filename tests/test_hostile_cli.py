@@ -141,9 +141,10 @@ def test_two_resumes_of_one_run(work, tmp_path, capsys):
     first = subprocess.Popen([str(EXE), 'train-gan', '--data', str(work / 'histo'), '--resume', '--kimg', '1000',
                               '--out', str(t)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        holder = lambda: (t / LOCK_FILE).read_text().strip() if (t / LOCK_FILE).exists() else ''
         deadline = time.time() + 120
-        while time.time() < deadline and (t / LOCK_FILE).read_text().strip() != str(first.pid): time.sleep(0.2)
-        assert (t / LOCK_FILE).read_text().strip() == str(first.pid), first.stderr.read() if first.poll() else ''
+        while time.time() < deadline and holder() != str(first.pid) and first.poll() is None: time.sleep(0.2)
+        assert holder() == str(first.pid), first.stderr.read() if first.poll() is not None else 'no lock after 120 s'
         rc, _, err = cli('train-gan', '--data', work / 'histo', '--resume', '--out', t, capsys=capsys)
         assert rc == 2 and f'PID {first.pid}' in err
     finally:

@@ -32,9 +32,9 @@ def test_resume_warns_about_options_in_an_opts_object(tmp_path):
 
 def test_snapshot_c2st_epochs_reach_every_classifier(tmp_path, monkeypatch):
     "TrainOptions.c2st_epochs (train-gan --c2st-epochs) is what every snapshot classifier trains; changeable on resume"
-    import latent_explain.train_gan as tg
+    import latent_explain.realism as realism
     seen = []
-    monkeypatch.setattr(tg, '_c2st_once', lambda *a: seen.append(a[4]) or 0.5)   # a[4]: the classifier's epochs
+    monkeypatch.setattr(realism, '_c2st_once', lambda *a: seen.append(a[4]) or 0.5)   # a[4]: the classifier's epochs
     train_gan(IMGS, out=tmp_path, kimg=0.008, c2st_epochs=3, **{**FAST, 'realism_n': 8})
     assert len(seen) == 3 and set(seen) == {3}                  # one snapshot, three classifiers (repeats)
     seen.clear()
