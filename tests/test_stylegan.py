@@ -141,7 +141,9 @@ def test_new_defaults_old_configs_and_resume(tmp_path):
     (tmp_path / 'g' / 'config.json').write_text(json.dumps(cfg))     # as written before the options existed
     G_old = load_generator(tmp_path / 'g')
     assert (G_old.cfg.skip_pad, G_old.cfg.output_act) == ('zero', 'linear')
-    assert (read_config(tmp_path / 'g')[0].skip_pad, read_config(tmp_path / 'g')[0].output_act) == ('zero', 'linear')
+    (tmp_path / 'run').mkdir()                                        # the same old config as a training run's
+    (tmp_path / 'run' / 'config.json').write_text(json.dumps({**cfg, 'kind': 'gan-run'}))
+    assert (read_config(tmp_path / 'run')[0].skip_pad, read_config(tmp_path / 'run')[0].output_act) == ('zero', 'linear')
     ws = G.mapping(torch.randn(3, G.z_dim))
     new, old = G.synthesis(ws, noise_mode='const'), G_old.synthesis(ws, noise_mode='const')
     # inside, the new image is tanh of the old; only a border band differs beyond that: edge rows at 8 px reach
@@ -161,7 +163,7 @@ def test_load_errors(tmp_path):
     (d / 'config.json').write_text(json.dumps(cfg))
     with pytest.raises(ModelError, match="doesn't match"): load_generator(d)
     (d / 'config.json').write_text('{not json')
-    with pytest.raises(ModelError, match='not a valid generator config'): load_generator(d)
+    with pytest.raises(ModelError, match='did not write, not a generator'): load_generator(d)
 
 
 def test_discriminator_and_mbstd():
