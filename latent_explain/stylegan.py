@@ -195,11 +195,9 @@ class ModulatedConv(nn.Module):
         if up: self.register_buffer('blur', blur_kernel(out_ch, gain=4.0), persistent=False)
 
     def forward(self, x, style, noise_mode='random', fused_modconv=False, in_gain=SQRT2):
+        if x.dtype == torch.float16: return self._fp16(x, style, noise_mode)
         N = x.shape[0]
         w = self.weight * self.weight_gain                                           # O×I×3×3
-        if x.dtype == torch.float16:   # NVlabs: weights and styles scaled to max 1 keep float16 activations from
-            w = w * (self.weight_gain / w.abs().amax([1, 2, 3], keepdim=True))   # overflowing; demodulation undoes it
-            style = style / style.abs().amax(1, keepdim=True)
         dcoef = (style.square() @ w.square().sum([2, 3]).t() + 1e-8).rsqrt()         # N×O: 1/‖w·s‖ per output channel
         if fused_modconv: y = self._grouped(x, w, style * in_gain, dcoef)
         else:
@@ -216,6 +214,24 @@ class ModulatedConv(nn.Module):
             y = y.add_(noise * strength)
         y = F.leaky_relu_(y, LRELU_SLOPE)
         return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
+
+    def _fp16(self, x, style, noise_mode):
+        "NVlabs' float16 layer, rounding as theirs: x carries its √2; weights and styles scaled to max 1 (no overflow)"
+        N = x.shape[0]
+        w = self.weight * (self.weight_gain / self.weight.abs().amax([1, 2, 3], keepdim=True))
+        s = style / style.abs().amax(1, keepdim=True)
+        dcoef = ((w.unsqueeze(0) * s.view(N, 1, -1, 1, 1)).square().sum([2, 3, 4]) + 1e-8).rsqrt()
+        x, w = x * s.to(x.dtype).view(N, -1, 1, 1), _like(w.to(x.dtype), x)
+        y = F.conv_transpose2d(x, w.transpose(0, 1), stride=2) if self.up else F.conv2d(x, w, padding=1)
+        if self.up: y = F.conv2d(y, self.blur.to(y.dtype), padding=1, groups=self.out_ch)
+        d = dcoef.to(y.dtype).view(N, -1, 1, 1)
+        if noise_mode == 'none': y = y * d
+        else:
+            strength = self.noise_strength.view(-1, 1, 1)
+            noise = torch.randn(N, 1, self.res, self.res, device=y.device) if noise_mode == 'random' else self.noise_const
+            y = torch.addcmul((noise * strength).to(y.dtype), y, d)
+        y = F.leaky_relu(y + self.bias.to(y.dtype).view(1, -1, 1, 1), LRELU_SLOPE) * SQRT2
+        return y.clamp(-self.conv_clamp, self.conv_clamp) if self.conv_clamp is not None else y
 
     def _grouped(self, x, w, s, dcoef):
         "The same layer as one grouped convolution with per-sample weights"
@@ -238,6 +254,10 @@ class ToRGB(nn.Module):
 
     def forward(self, x, style, in_gain=SQRT2):
         N, C, H, W = x.shape
+        if x.dtype == torch.float16:   # NVlabs' float16 order: x (with its √2) · style, 1×1 conv, + bias
+            x = x * (style * self.weight_gain).to(x.dtype).view(N, -1, 1, 1)
+            y = F.conv2d(x, self.weight.to(x.dtype)[:, :, None, None]) + self.bias.to(x.dtype).view(1, -1, 1, 1)
+            return y.clamp(-self.conv_clamp, self.conv_clamp) if self.conv_clamp is not None else y
         wm = self.weight.unsqueeze(0) * (style * (self.weight_gain * in_gain)).unsqueeze(1)   # N×out×C
         xs = x.permute(0, 2, 3, 1).reshape(N, H * W, C)          # a view when x is channels-last
         y = torch.baddbmm(self.bias.to(x.dtype).view(1, 1, -1), xs, wm.transpose(1, 2).to(x.dtype))
@@ -338,7 +358,8 @@ class SynthesisNetwork(nn.Module):
                 x = x.contiguous(memory_format=_memory_format(x, self.channels_last))
                 x = blk.conv1(x, styles.pop(0), noise_mode, fused_modconv, in_gain=1.0)   # the constant has no √2 to fold
             else:
-                x = _precision(x, blk.res >= half)   # NVlabs: x in the block's precision, the image always float32
+                if blk.res >= half and x.dtype != torch.float16:   # NVlabs: float16 activations carry their √2
+                    x = _precision(x * SQRT2, True)                   # and layers round as theirs (`_fp16`)
                 x = blk.conv0(x, styles.pop(0), noise_mode, fused_modconv)
                 x = blk.conv1(x, styles.pop(0), noise_mode, fused_modconv)
             rgb = blk.torgb(x, styles.pop(0))
