@@ -149,6 +149,13 @@ def _blocks(net: PersistentObject) -> dict:
     "{resolution: block} of a synthesis network or discriminator (children b4, b8, ...)"
     return {int(k[1:]): b for k, b in net.children.items() if re.fullmatch(r'b\d+', k)}
 
+def _fp16_res(blocks: dict, src) -> int:
+    "NVlabs' `num_fp16_res`, counted from the blocks' recorded `use_fp16` (always the highest resolutions)"
+    half = sorted(r for r, b in blocks.items() if b.state.get('use_fp16'))
+    if half != [r for r in sorted(blocks) if half and r >= half[0]]:
+        raise ModelError(f"{src}: float16 blocks at resolutions {half} are not the highest ones; ours can't mix them")
+    return len(half)
+
 def _one_clamp(layers, src):
     "The `conv_clamp` all `layers` share (None: no clamping)"
     clamps = {m.state.get('conv_clamp') for m in layers}
@@ -169,7 +176,7 @@ def _g_config(G: PersistentObject, src) -> GANConfig:
                      mapping_layers=int(mapping.state['num_layers']),
                      mapping_lr_mul=float(mapping.children['fc0'].state['bias_gain']),   # bias_gain = lr_multiplier
                      channels={r: _weight(b.children['conv1']).shape[0] for r, b in _blocks(syn).items()},
-                     conv_clamp=_one_clamp(layers, src), **_NVLABS_STYLE)
+                     conv_clamp=_one_clamp(layers, src), fp16_res=_fp16_res(_blocks(syn), src), **_NVLABS_STYLE)
 
 def _d_config(D: PersistentObject, src) -> GANConfig:
     "Our `GANConfig` (its discriminator fields) of a recorded NVlabs discriminator"
@@ -184,7 +191,8 @@ def _d_config(D: PersistentObject, src) -> GANConfig:
     convs = [m for name, m in _tree(D) if m.class_name == 'Conv2dLayer' and not name.endswith('skip.')]
     return GANConfig(res=int(D.state['img_resolution']), img_channels=int(D.state['img_channels']), channels=ch,
                      d_channels=ch, mbstd_group=int(mbstd.state['group_size']),
-                     mbstd_channels=int(mbstd.state['num_channels']), conv_clamp=_one_clamp(convs, src), **_NVLABS_STYLE)
+                     mbstd_channels=int(mbstd.state['num_channels']), conv_clamp=_one_clamp(convs, src),
+                     fp16_res=_fp16_res(blocks, src), **_NVLABS_STYLE)
 
 # %% ../nbs/11_nvlabs.ipynb #fa76378f
 def _log2(r) -> int: return int(math.log2(int(r)))

@@ -49,6 +49,8 @@ class GANConfig:
     d_lowpass: bool = False       # True: D low-passes before each stride-2 step (StyleGAN2, old); False: plain strides
     stored_filters: bool = False  # True: every resampling layer's 4×4 low-pass filter is saved with the weights
                                   # (imported NVlabs pickles keep theirs); False: the fixed [1,3,3,1] filter, not saved
+    fp16_res: int = 0             # the blocks of this many highest resolutions (≥ 8) compute in float16, as NVlabs'
+                                  # `num_fp16_res` (imported snapshots); 0 = float32 throughout. Ignored under `bf16`
 
     def __post_init__(self):
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
@@ -61,6 +63,8 @@ class GANConfig:
             raise ModelError(f"GANConfig.skip_pad={self.skip_pad!r}: use one of {SKIP_PADS}")
         if self.output_act not in OUTPUT_ACTS:
             raise ModelError(f"GANConfig.output_act={self.output_act!r}: use one of {OUTPUT_ACTS}")
+        if not isinstance(self.fp16_res, int) or self.fp16_res < 0:
+            raise ModelError(f"GANConfig.fp16_res={self.fp16_res!r}: use a count of resolutions ≥ 0 (0 = float32)")
         if self.mbstd_group < 1 or self.mbstd_channels < 1 or self.d_channels[4] % self.mbstd_channels:
             raise ModelError(f"GANConfig: mbstd_group={self.mbstd_group} must be ≥ 1 and mbstd_channels={self.mbstd_channels} "
                              f"must divide the discriminator's 4×4 width {self.d_channels[4]}")
@@ -191,6 +195,7 @@ class ModulatedConv(nn.Module):
         if up: self.register_buffer('blur', blur_kernel(out_ch, gain=4.0), persistent=False)
 
     def forward(self, x, style, noise_mode='random', fused_modconv=False, in_gain=SQRT2):
+        if x.dtype == torch.float16: return self._fp16(x, style, noise_mode)
         N = x.shape[0]
         w = self.weight * self.weight_gain                                           # O×I×3×3
         dcoef = (style.square() @ w.square().sum([2, 3]).t() + 1e-8).rsqrt()         # N×O: 1/‖w·s‖ per output channel
@@ -209,6 +214,24 @@ class ModulatedConv(nn.Module):
             y = y.add_(noise * strength)
         y = F.leaky_relu_(y, LRELU_SLOPE)
         return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
+
+    def _fp16(self, x, style, noise_mode):
+        "NVlabs' float16 layer, rounding as theirs: x carries its √2; weights and styles scaled to max 1 (no overflow)"
+        N = x.shape[0]
+        w = self.weight * (self.weight_gain / self.weight.abs().amax([1, 2, 3], keepdim=True))
+        s = style / style.abs().amax(1, keepdim=True)
+        dcoef = ((w.unsqueeze(0) * s.view(N, 1, -1, 1, 1)).square().sum([2, 3, 4]) + 1e-8).rsqrt()
+        x, w = x * s.to(x.dtype).view(N, -1, 1, 1), _like(w.to(x.dtype), x)
+        y = F.conv_transpose2d(x, w.transpose(0, 1), stride=2) if self.up else F.conv2d(x, w, padding=1)
+        if self.up: y = F.conv2d(y, self.blur.to(y.dtype), padding=1, groups=self.out_ch)
+        d = dcoef.to(y.dtype).view(N, -1, 1, 1)
+        if noise_mode == 'none': y = y * d
+        else:
+            strength = self.noise_strength.view(-1, 1, 1)
+            noise = torch.randn(N, 1, self.res, self.res, device=y.device) if noise_mode == 'random' else self.noise_const
+            y = torch.addcmul((noise * strength).to(y.dtype), y, d)
+        y = F.leaky_relu(y + self.bias.to(y.dtype).view(1, -1, 1, 1), LRELU_SLOPE) * SQRT2
+        return y.clamp(-self.conv_clamp, self.conv_clamp) if self.conv_clamp is not None else y
 
     def _grouped(self, x, w, s, dcoef):
         "The same layer as one grouped convolution with per-sample weights"
@@ -231,6 +254,10 @@ class ToRGB(nn.Module):
 
     def forward(self, x, style, in_gain=SQRT2):
         N, C, H, W = x.shape
+        if x.dtype == torch.float16:   # NVlabs' float16 order: x (with its √2) · style, 1×1 conv, + bias
+            x = x * (style * self.weight_gain).to(x.dtype).view(N, -1, 1, 1)
+            y = F.conv2d(x, self.weight.to(x.dtype)[:, :, None, None]) + self.bias.to(x.dtype).view(1, -1, 1, 1)
+            return y.clamp(-self.conv_clamp, self.conv_clamp) if self.conv_clamp is not None else y
         wm = self.weight.unsqueeze(0) * (style * (self.weight_gain * in_gain)).unsqueeze(1)   # N×out×C
         xs = x.permute(0, 2, 3, 1).reshape(N, H * W, C)          # a view when x is channels-last
         y = torch.baddbmm(self.bias.to(x.dtype).view(1, 1, -1), xs, wm.transpose(1, 2).to(x.dtype))
@@ -262,6 +289,18 @@ def upsample_image(img, kernel, pad: str = 'replicate') -> torch.Tensor:
 
 def _autocast(device_type, enabled):
     return torch.autocast(device_type, dtype=torch.bfloat16) if enabled else contextlib.nullcontext()
+
+def _precision(x, fp16: bool):
+    "`x` as a block computes: float16 in NCHW (NVlabs' layout; channels-last float16 CPU kernels round differently,"
+    # 1e-3 off its logits), else float32 again after a float16 block — any other dtype (bf16 autocast) is left alone
+    if fp16: return x.to(torch.float16, memory_format=torch.contiguous_format)
+    return x.float() if x.dtype == torch.float16 else x
+
+def _fp16_from(cfg: GANConfig, force_fp32: bool, bf16: bool) -> float:
+    "The lowest resolution whose blocks compute in float16 (NVlabs' `fp16_resolution`); inf: none"
+    # bf16 autocast would recast the float16 activations anyway: one reduced precision at a time, bf16 first
+    if force_fp32 or bf16 or cfg.fp16_res == 0: return math.inf
+    return max(2 ** (int(math.log2(cfg.res)) + 1 - cfg.fp16_res), 8)
 
 def _memory_format(x, channels_last):
     cl = (x.device.type == 'cpu') if channels_last is None else channels_last
@@ -298,17 +337,20 @@ class SynthesisNetwork(nn.Module):
         ws = self._check_ws(ws).float()
         return [layer.affine(ws[:, idx]) for layer, (_, idx) in zip(self._layers, self.styled)]
 
-    def forward(self, ws, noise_mode='random', fused_modconv=False):
-        return self.synthesis_from_styles(self.styles_from_ws(ws), noise_mode, fused_modconv)
+    def forward(self, ws, noise_mode='random', fused_modconv=False, force_fp32: bool | None = None):
+        return self.synthesis_from_styles(self.styles_from_ws(ws), noise_mode, fused_modconv, force_fp32)
 
-    def synthesis_from_styles(self, styles, noise_mode='const', fused_modconv=False):
+    def synthesis_from_styles(self, styles, noise_mode='const', fused_modconv=False, force_fp32: bool | None = None):
+        "`force_fp32`: False runs the `cfg.fp16_res` blocks in float16, True in float32; None: float16 only on CUDA"
         if noise_mode not in NOISE_MODES: raise DataError(f"noise_mode={noise_mode!r}: use one of {NOISE_MODES}")
         if len(styles) != len(self._layers) or any(s.shape[-1] != d for s, d in zip(styles, self.style_dims)):
             raise DataError(f"synthesis_from_styles: expected {len(self._layers)} style tensors of widths {self.style_dims}")
+        if force_fp32 is None: force_fp32 = styles[0].device.type != 'cuda'
+        half = _fp16_from(self.cfg, force_fp32, self.bf16)
         with _autocast(styles[0].device.type, self.bf16):
-            return self._render(list(styles), noise_mode, fused_modconv).float().contiguous()
+            return self._render(list(styles), noise_mode, fused_modconv, half).float().contiguous()
 
-    def _render(self, styles, noise_mode, fused_modconv):
+    def _render(self, styles, noise_mode, fused_modconv, half=math.inf):
         N, img, x = styles[0].shape[0], None, None
         for blk in self.blocks:
             if blk.first:
@@ -316,6 +358,8 @@ class SynthesisNetwork(nn.Module):
                 x = x.contiguous(memory_format=_memory_format(x, self.channels_last))
                 x = blk.conv1(x, styles.pop(0), noise_mode, fused_modconv, in_gain=1.0)   # the constant has no √2 to fold
             else:
+                if blk.res >= half and x.dtype != torch.float16:   # NVlabs: float16 activations carry their √2
+                    x = _precision(x * SQRT2, True)                   # and layers round as theirs (`_fp16`)
                 x = blk.conv0(x, styles.pop(0), noise_mode, fused_modconv)
                 x = blk.conv1(x, styles.pop(0), noise_mode, fused_modconv)
             rgb = blk.torgb(x, styles.pop(0))
@@ -347,14 +391,15 @@ class Generator(nn.Module):
     @property
     def style_dims(self) -> list[int]: return self.synthesis.style_dims
 
-    def forward(self, z, truncation_psi=1.0, noise_mode='random', truncation_cutoff=None, update_w_avg=False):
+    def forward(self, z, truncation_psi=1.0, noise_mode='random', truncation_cutoff=None, update_w_avg=False,
+                force_fp32: bool | None = None):
         ws = self.mapping(z, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff, update_w_avg=update_w_avg)
-        return self.synthesis(ws, noise_mode=noise_mode)
+        return self.synthesis(ws, noise_mode=noise_mode, force_fp32=force_fp32)
 
     def styles_from_ws(self, ws) -> list[torch.Tensor]: return self.synthesis.styles_from_ws(ws)
 
-    def synthesis_from_styles(self, styles, noise_mode='const') -> torch.Tensor:
-        return self.synthesis.synthesis_from_styles(styles, noise_mode=noise_mode)
+    def synthesis_from_styles(self, styles, noise_mode='const', force_fp32: bool | None = None) -> torch.Tensor:
+        return self.synthesis.synthesis_from_styles(styles, noise_mode=noise_mode, force_fp32=force_fp32)
 
     def style_mix(self, z1, z2, crossover: int, truncation_psi=1.0) -> torch.Tensor:
         "W+ taking entries [0, crossover) from z1's w and [crossover, num_ws) from z2's"
@@ -365,17 +410,37 @@ class Generator(nn.Module):
 # %% ../nbs/10_stylegan.ipynb #c929c0a6
 class EqConv(nn.Module):
     "Equalised-lr convolution (+ bias + leaky ReLU stored without √2); `down`: (low-pass, if `lowpass`, then) stride 2"
-    def __init__(self, in_ch, out_ch, k=3, bias=True, act=True, down=False, in_gain=1.0, conv_clamp=None, lowpass=True):
+    def __init__(self, in_ch, out_ch, k=3, bias=True, act=True, down=False, in_gain=1.0, conv_clamp=None, lowpass=True,
+                 gain=1.0):
+        "`gain`: NVlabs' layer gain (√½ on the residual paths), applied as NVlabs does only in float16 (see `_fp16_out`)"
         super().__init__()
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, k, k).contiguous(memory_format=torch.channels_last))
         self.bias = nn.Parameter(torch.zeros(out_ch)) if bias else None
         self.weight_gain, self.act, self.down, self.k, self.conv_clamp = in_gain / math.sqrt(in_ch * k * k), act, down, k, conv_clamp
+        self.fan_gain, self.gain = 1 / math.sqrt(in_ch * k * k), gain   # NVlabs' weight gain (no folded gains)
         self.lowpass = down and lowpass
         if self.lowpass: self.register_buffer('blur', blur_kernel(in_ch), persistent=False)
 
     def forward(self, x):
-        w = _like((self.weight * self.weight_gain).to(x.dtype), x)
+        half = x.dtype == torch.float16      # a float16 block of an NVlabs-style D: their order of roundings
+        w = _like((self.weight * (self.fan_gain if half else self.weight_gain)).to(x.dtype), x)
         b = None if self.bias is None else self.bias.to(x.dtype)
+        y = self._conv(x, w, None if half else b)
+        if half: return self._fp16_out(y, b)
+        if not self.act: return y
+        y = F.leaky_relu_(y, LRELU_SLOPE)
+        return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
+
+    def _fp16_out(self, y, b):
+        "NVlabs' `bias_act` in float16: bias, activation, gain, clamp as separate roundings, activations with their √2"
+        # folding the gains into the next weights (our float32 path) rounds differently: ~1e-3 off NVlabs' logits
+        if b is not None: y = y + b.view(1, -1, 1, 1)
+        if self.act: y = F.leaky_relu(y, LRELU_SLOPE)
+        g = (SQRT2 if self.act else 1.0) * self.gain
+        if g != 1: y = y * g
+        return y.clamp(-self.conv_clamp * self.gain, self.conv_clamp * self.gain) if self.conv_clamp is not None else y
+
+    def _conv(self, x, w, b):
         if self.down and not self.lowpass:   # plain stride 2: the 3×3 centred on every even pixel, the 1×1 on it
             y = F.conv2d(x, w, b, stride=2, padding=1) if self.k == 3 else F.conv2d(x[..., ::2, ::2], w, b)
         elif self.down and self.k == 3:   # pad 2 + 4-tap filter: H -> H+1, then a stride-2 valid 3×3 conv: -> H/2
@@ -383,18 +448,17 @@ class EqConv(nn.Module):
         elif self.down:                 # 1×1: only the even outputs of the filtered image are needed
             y = F.conv2d(F.conv2d(x, self.blur.to(x.dtype), stride=2, padding=1, groups=x.shape[1]), w, b)
         else: y = F.conv2d(x, w, b, padding=self.k // 2)
-        if not self.act: return y
-        y = F.leaky_relu_(y, LRELU_SLOPE)
-        return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
+        return y
 
 class DiscriminatorBlock(nn.Module):
     "Residual block halving the resolution"
     def __init__(self, in_ch, out_ch, in_gain=1.0, conv_clamp=None, lowpass=True):
         super().__init__()
         self.conv0 = EqConv(in_ch, in_ch, 3, in_gain=in_gain, conv_clamp=conv_clamp)
-        self.conv1 = EqConv(in_ch, out_ch, 3, down=True, in_gain=SQRT2, conv_clamp=conv_clamp, lowpass=lowpass)
+        self.conv1 = EqConv(in_ch, out_ch, 3, down=True, in_gain=SQRT2, conv_clamp=conv_clamp, lowpass=lowpass,
+                            gain=math.sqrt(0.5))
         self.skip = EqConv(in_ch, out_ch, 1, bias=False, act=False, down=True, in_gain=in_gain * math.sqrt(0.5),
-                           lowpass=lowpass)
+                           lowpass=lowpass, gain=math.sqrt(0.5))
 
     def forward(self, x):
         # conv1's stored output y is the true activation: its leaky-ReLU √2 and the residual √½ cancel
@@ -427,13 +491,18 @@ class Discriminator(nn.Module):
         self.out = FullyConnected(c4, 1)
         if cfg.stored_filters: _store_filters(self)
 
-    def forward(self, img):
+    def forward(self, img, force_fp32: bool = False):
+        "Logits N×1; the blocks of the `cfg.fp16_res` highest resolutions run in float16 unless `force_fp32` (as NVlabs')"
         c, r = self.cfg.img_channels, self.cfg.res
         if img.ndim != 4 or img.shape[1:] != (c, r, r):
             raise DataError(f"Discriminator: images must be N×{c}×{r}×{r}, got {tuple(img.shape)}")
+        half = _fp16_from(self.cfg, force_fp32, self.bf16)
         with _autocast(img.device.type, self.bf16):
-            x = self.fromrgb(img.contiguous(memory_format=_memory_format(img, self.channels_last)))
-            for blk in self.blocks: x = blk(x)
+            x = img.contiguous(memory_format=_memory_format(img, self.channels_last))
+            for i, blk in enumerate(self.blocks):
+                x = _precision(x, r >> i >= half)   # fromRGB runs in the first block's precision, as in NVlabs
+                x = blk(self.fromrgb(x) if i == 0 else x)
+            x = _precision(x, False)                         # NVlabs' epilogue is float32
             x = self.conv(minibatch_std(x, self.mbstd_group, self.mbstd_channels))
         return self.out(self.fc(x.flatten(1).float()))      # the small head runs in fp32: logits are always fp32
 

@@ -141,7 +141,9 @@ def test_new_defaults_old_configs_and_resume(tmp_path):
     (tmp_path / 'g' / 'config.json').write_text(json.dumps(cfg))     # as written before the options existed
     G_old = load_generator(tmp_path / 'g')
     assert (G_old.cfg.skip_pad, G_old.cfg.output_act) == ('zero', 'linear')
-    assert (read_config(tmp_path / 'g')[0].skip_pad, read_config(tmp_path / 'g')[0].output_act) == ('zero', 'linear')
+    (tmp_path / 'run').mkdir()                                        # the same old config as a training run's
+    (tmp_path / 'run' / 'config.json').write_text(json.dumps({**cfg, 'kind': 'gan-run'}))
+    assert (read_config(tmp_path / 'run')[0].skip_pad, read_config(tmp_path / 'run')[0].output_act) == ('zero', 'linear')
     ws = G.mapping(torch.randn(3, G.z_dim))
     new, old = G.synthesis(ws, noise_mode='const'), G_old.synthesis(ws, noise_mode='const')
     # inside, the new image is tanh of the old; only a border band differs beyond that: edge rows at 8 px reach
@@ -161,7 +163,7 @@ def test_load_errors(tmp_path):
     (d / 'config.json').write_text(json.dumps(cfg))
     with pytest.raises(ModelError, match="doesn't match"): load_generator(d)
     (d / 'config.json').write_text('{not json')
-    with pytest.raises(ModelError, match='not a valid generator config'): load_generator(d)
+    with pytest.raises(ModelError, match='did not write, not a generator'): load_generator(d)
 
 
 def test_discriminator_and_mbstd():
@@ -274,3 +276,58 @@ def test_nchw_path_matches_channels_last():
     G.synthesis.channels_last = D.channels_last = False
     b = G.synthesis(ws, noise_mode='const')
     assert torch.allclose(a, b, atol=1e-5) and torch.allclose(la, D(b), atol=1e-5)
+
+
+def _dtypes_seen(model, kind, run):
+    "{layer name: output dtype} of the `kind` layers of `model` while `run()` calls it"
+    seen = {}
+    hooks = [m.register_forward_hook(lambda m, i, o, n=n: seen.__setitem__(n, o.dtype))
+             for n, m in model.named_modules() if isinstance(m, kind)]
+    try:
+        with torch.no_grad(): run()
+    finally:
+        for h in hooks: h.remove()
+    return seen
+
+
+def test_fp16_res_discriminator():
+    "NVlabs' num_fp16_res: D's top blocks run in float16 (fromRGB with them), the rest and the epilogue in float32"
+    from dataclasses import replace
+    from latent_explain.stylegan import EqConv
+    torch.manual_seed(0)
+    cfg = replace(gan_preset('tiny32'), fp16_res=2, conv_clamp=256.)
+    D, x = Discriminator(cfg), torch.randn(4, 3, 32, 32)
+    seen = _dtypes_seen(D, EqConv, lambda: D(x))
+    half = {n for n, d in seen.items() if d == torch.float16}
+    assert half == {'fromrgb'} | {f'blocks.{i}.{l}' for i in (0, 1) for l in ('conv0', 'conv1', 'skip')}   # 32, 16
+    assert seen['blocks.2.conv0'] == seen['conv'] == torch.float32
+    with torch.no_grad(): lo, lo32 = D(x), D(x, force_fp32=True)
+    assert lo.dtype == torch.float32 and lo.isfinite().all()
+    assert set(_dtypes_seen(D, EqConv, lambda: D(x, force_fp32=True)).values()) == {torch.float32}
+    D0 = Discriminator(replace(cfg, fp16_res=0)); D0.load_state_dict(D.state_dict())
+    with torch.no_grad(): assert torch.equal(lo32, D0(x))          # force_fp32: exactly the float32 network
+    assert 0 < (lo - lo32).abs().max() <= 1e-2 * lo32.abs().max()
+    Db = Discriminator(cfg, bf16=True); Db.load_state_dict(D.state_dict())   # bf16 autocast wins over fp16_res
+    assert torch.float16 not in _dtypes_seen(Db, EqConv, lambda: Db(x)).values()
+
+
+def test_fp16_res_generator_and_config(tmp_path):
+    "G: float16 blocks only when asked (force_fp32=False) or on CUDA; fp16_res round-trips, old configs read 0"
+    from dataclasses import replace
+    from latent_explain.stylegan import ModulatedConv
+    G = make_G(preset='tiny32')
+    G16 = Generator(replace(G.cfg, fp16_res=1)); G16.load_state_dict(G.state_dict())
+    ws = G.mapping(torch.randn(3, G.z_dim))
+    seen = _dtypes_seen(G16, ModulatedConv, lambda: G16.synthesis(ws, noise_mode='const', force_fp32=False))
+    assert {n for n, d in seen.items() if d == torch.float16} == {'synthesis.blocks.3.conv0', 'synthesis.blocks.3.conv1'}
+    with torch.no_grad():
+        im, ref = G16.synthesis(ws, noise_mode='const', force_fp32=False), G.synthesis(ws, noise_mode='const')
+        assert im.dtype == torch.float32 and im.isfinite().all()
+        assert 0 < (im - ref).abs().max() <= 1e-2 * ref.abs().max()
+        assert torch.equal(G16.synthesis(ws, noise_mode='const'), ref)               # CPU default: float32
+        assert torch.equal(G16.synthesis(ws, noise_mode='const', force_fp32=True), ref)
+    save_generator(G16, tmp_path / 'g')
+    assert load_generator(tmp_path / 'g').cfg.fp16_res == 1
+    old = {k: v for k, v in G.cfg.to_dict().items() if k != 'fp16_res'}
+    assert GANConfig.from_dict(old).fp16_res == 0
+    with pytest.raises(ModelError, match='fp16_res'): GANConfig(fp16_res=-2)
