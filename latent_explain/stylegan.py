@@ -213,7 +213,8 @@ class ModulatedConv(nn.Module):
                      else self.noise_const.to(y.dtype))
             y = y.add_(noise * strength)
         y = F.leaky_relu_(y, LRELU_SLOPE)
-        return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
+        # out of place: the in-place leaky ReLU's backward reads its output
+        return y.clamp(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
 
     def _fp16(self, x, style, noise_mode):
         "NVlabs' float16 layer, rounding as theirs: x carries its √2; weights and styles scaled to max 1 (no overflow)"
@@ -429,7 +430,8 @@ class EqConv(nn.Module):
         if half: return self._fp16_out(y, b)
         if not self.act: return y
         y = F.leaky_relu_(y, LRELU_SLOPE)
-        return y.clamp_(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
+        # out of place: the in-place leaky ReLU's backward reads its output
+        return y.clamp(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
 
     def _fp16_out(self, y, b):
         "NVlabs' `bias_act` in float16: bias, activation, gain, clamp as separate roundings, activations with their √2"
@@ -491,11 +493,12 @@ class Discriminator(nn.Module):
         self.out = FullyConnected(c4, 1)
         if cfg.stored_filters: _store_filters(self)
 
-    def forward(self, img, force_fp32: bool = False):
-        "Logits N×1; the blocks of the `cfg.fp16_res` highest resolutions run in float16 unless `force_fp32` (as NVlabs')"
+    def forward(self, img, force_fp32: bool | None = None):
+        "Logits N×1; `force_fp32`: False runs the `cfg.fp16_res` blocks in float16 (as NVlabs'), True float32; None: float16 only on CUDA"
         c, r = self.cfg.img_channels, self.cfg.res
         if img.ndim != 4 or img.shape[1:] != (c, r, r):
             raise DataError(f"Discriminator: images must be N×{c}×{r}×{r}, got {tuple(img.shape)}")
+        if force_fp32 is None: force_fp32 = img.device.type != 'cuda'   # the generator's rule
         half = _fp16_from(self.cfg, force_fp32, self.bf16)
         with _autocast(img.device.type, self.bf16):
             x = img.contiguous(memory_format=_memory_format(img, self.channels_last))
