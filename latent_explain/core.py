@@ -7,13 +7,17 @@ Docs: https://latent-explain.github.io/latent_explain/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #c76ee908
 from __future__ import annotations
-import os, json, math, tempfile
+import os, json, math, tempfile, warnings
 from pathlib import Path
 import numpy as np
 import torch
 
 try: import fcntl   # POSIX; on Windows folders are not locked
 except ImportError: fcntl = None
+
+# fastai 2.8.12 decorates a few helpers with torch.jit.script, which torch 2.14 deprecates with a FutureWarning at
+# import time: noise for every command that users can do nothing about. Every module imports this one first.
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
 __all__ = ['IN_TEST', 'FORMAT_VERSION', 'ARTIFACT_KINDS', 'LOCK_FILE', 'LatentExplainError', 'DataError', 'ModelError',

@@ -14,10 +14,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-# fastai 2.8.12 decorates a few helpers with torch.jit.script, which torch 2.14 deprecates with a FutureWarning at
-# import time: noise for every CLI call that users can do nothing about.
-warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
-
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'file_channels', 'decide_channels', 'image_paths',
            'read_image_folder', 'OpenImage', 'ImageIOBlock', 'image_dataloaders']

@@ -17,7 +17,7 @@ from .stylegan import load_generator
 
 # %% auto #0
 __all__ = ['C2ST_VIEWS', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'clipped_fraction', 'realism', 'c2st_views',
-           'image_grid', 'generate', 'score_generator', 'cmd_score_gan']
+           'image_grid', 'generate', 'score_generator', 'controllability', 'cmd_score_gan']
 
 # %% ../nbs/12_realism.ipynb #e84904c1
 def _to_uint8_nchw(images) -> torch.Tensor:
@@ -185,6 +185,23 @@ def score_generator(G: nn.Module,          # generator (e.g. `trainer.G_ema` or 
         return out
     out = {'n': n, **score(fake)}
     if floor: out.update({f'floor_{k}': v for k, v in score(r2).items()})
+    if meters: out.update(controllability(G, data, meters, n=min(256, len(data)), seed=seed))
+    return out
+
+# %% ../nbs/12_realism.ipynb #fe6c8f0c
+def controllability(G: nn.Module,   # generator
+                    real,           # real images (uint8 N×H×W×C, float N×C×H×W in [-1, 1], or an ImageSet)
+                    meters: dict,   # name -> meter
+                    n: int = 256,   # latents (and real images) to compare
+                    seed: int = 0,  # picks the latents and the real images
+                   ) -> dict:
+    "{'ctrl_<meter>': sd of the meter across `n` latents with the noise held fixed / its sd across real images}"
+    data = _to_uint8_nchw(real)
+    idx = torch.from_numpy(np.random.default_rng(seed).permutation(len(data))[:n])
+    fixed_noise = generate(G, n, seed=seed + 2, noise_mode='const')
+    def sd(x): v = np.asarray(m(as_float_images(x)), float).ravel(); return float(np.std(v[np.isfinite(v)]))
+    out = {}
+    for name, m in meters.items(): out[f'ctrl_{name}'] = sd(fixed_noise) / max(sd(data[idx]), 1e-12)
     return out
 
 # %% ../nbs/12_realism.ipynb #7fe6535f

@@ -49,6 +49,7 @@ class GANConfig:
     d_lowpass: bool = False       # True: D low-passes before each stride-2 step (StyleGAN2, old); False: plain strides
     stored_filters: bool = False  # True: every resampling layer's 4×4 low-pass filter is saved with the weights
                                   # (imported NVlabs pickles keep theirs); False: the fixed [1,3,3,1] filter, not saved
+    noise_from: int = 0           # per-pixel noise only in layers of this resolution and above (0: all, StyleGAN2; > res: none)
     fp16_res: int = 0             # the blocks of this many highest resolutions (≥ 8) compute in float16, as NVlabs'
                                   # `num_fp16_res` (imported snapshots); 0 = float32 throughout. Ignored under `bf16`
 
@@ -63,6 +64,8 @@ class GANConfig:
             raise ModelError(f"GANConfig.skip_pad={self.skip_pad!r}: use one of {SKIP_PADS}")
         if self.output_act not in OUTPUT_ACTS:
             raise ModelError(f"GANConfig.output_act={self.output_act!r}: use one of {OUTPUT_ACTS}")
+        if not isinstance(self.noise_from, int) or self.noise_from < 0:
+            raise ModelError(f"GANConfig.noise_from={self.noise_from!r}: use a resolution ≥ 0 (0 = noise in every layer)")
         if not isinstance(self.fp16_res, int) or self.fp16_res < 0:
             raise ModelError(f"GANConfig.fp16_res={self.fp16_res!r}: use a count of resolutions ≥ 0 (0 = float32)")
         if self.mbstd_group < 1 or self.mbstd_channels < 1 or self.d_channels[4] % self.mbstd_channels:
@@ -180,9 +183,11 @@ NOISE_MODES = ('random', 'const', 'none')
 
 class ModulatedConv(nn.Module):
     "3×3 modulated/demodulated convolution (+ optional 2× upsampling), noise, bias, leaky ReLU (output stored without √2)"
-    def __init__(self, in_ch, out_ch, w_dim, res, up=False, conv_clamp=None, noise_per_channel=False, noise_init=0.0):
+    def __init__(self, in_ch, out_ch, w_dim, res, up=False, conv_clamp=None, noise_per_channel=False, noise_init=0.0,
+                 noise_from=0):
         super().__init__()
         self.in_ch, self.out_ch, self.res, self.up, self.conv_clamp = in_ch, out_ch, res, up, conv_clamp
+        self.use_noise = res >= noise_from   # (the strength and map stay in the state dict either way)
         self.affine = FullyConnected(w_dim, in_ch, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, 3, 3).contiguous(memory_format=torch.channels_last))
         self.bias = nn.Parameter(torch.zeros(out_ch))
@@ -207,7 +212,7 @@ class ModulatedConv(nn.Module):
         if self.up: y = F.conv2d(y, self.blur.to(y.dtype), padding=1, groups=self.out_ch)  # (2H+1) -> 2H, low-pass
         b = self.bias.to(y.dtype).view(1, -1, 1, 1)
         y = y.add_(b) if fused_modconv else torch.addcmul(b, y, dcoef.to(y.dtype).view(N, -1, 1, 1))
-        if noise_mode != 'none':
+        if noise_mode != 'none' and self.use_noise:
             strength = self.noise_strength.to(y.dtype).view(1, -1, 1, 1)   # 1×1×1×1 or 1×C×1×1
             noise = (torch.randn(N, 1, self.res, self.res, device=y.device, dtype=y.dtype) if noise_mode == 'random'
                      else self.noise_const.to(y.dtype))
@@ -226,7 +231,7 @@ class ModulatedConv(nn.Module):
         y = F.conv_transpose2d(x, w.transpose(0, 1), stride=2) if self.up else F.conv2d(x, w, padding=1)
         if self.up: y = F.conv2d(y, self.blur.to(y.dtype), padding=1, groups=self.out_ch)
         d = dcoef.to(y.dtype).view(N, -1, 1, 1)
-        if noise_mode == 'none': y = y * d
+        if noise_mode == 'none' or not self.use_noise: y = y * d
         else:
             strength = self.noise_strength.view(-1, 1, 1)
             noise = torch.randn(N, 1, self.res, self.res, device=y.device) if noise_mode == 'random' else self.noise_const
@@ -269,7 +274,7 @@ class ToRGB(nn.Module):
 class SynthesisBlock(nn.Module):
     "One resolution of the skip generator: [upsampling conv], conv, toRGB"
     def __init__(self, in_ch, out_ch, w_dim, res, img_channels, conv_clamp=None, **noise_kw):
-        "`noise_kw`: `ModulatedConv`'s `noise_per_channel` and `noise_init`, for both convolutions"
+        "`noise_kw`: `ModulatedConv`'s `noise_per_channel`, `noise_init` and `noise_from`, for both convolutions"
         super().__init__()
         self.res, self.first = res, in_ch == 0
         if self.first: self.const = nn.Parameter(torch.randn(out_ch, 4, 4))
@@ -316,7 +321,7 @@ class SynthesisNetwork(nn.Module):
         ress = [2 ** i for i in range(2, int(math.log2(cfg.res)) + 1)]
         self.blocks = nn.ModuleList(SynthesisBlock(0 if r == 4 else cfg.channels[r // 2], cfg.channels[r], cfg.w_dim, r,
                                                    cfg.img_channels, cfg.conv_clamp, noise_per_channel=cfg.noise_per_channel,
-                                                   noise_init=cfg.noise_init) for r in ress)
+                                                   noise_init=cfg.noise_init, noise_from=cfg.noise_from) for r in ress)
         # (layer, index into W+) for every style vector, in StyleSpace order
         self.styled = []
         for i, blk in enumerate(self.blocks):
@@ -625,14 +630,15 @@ def cmd_generate(gan: str,                # generator folder (config.json + gene
     check_number('--seed', seed, low=0, integer=True)
     check_number('--truncation', truncation)
     out = Path(out); _check_png_out(out, overwrite)
-    if not -0.5 <= truncation <= 1.5:
-        warnings.warn(f"--truncation {truncation} is far outside [0, 1]: the latents leave the region the generator "
-                      "was trained on")
     G = load_generator(gan)
     z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad(): imgs = G(z, truncation_psi=truncation, noise_mode='const').clamp(-1, 1)
-    saturated = float(((imgs <= -254.5 / 255) | (imgs >= 254.5 / 255)).float().mean())
-    if saturated > 0.5: warnings.warn(f"{saturated:.0%} of the pixel values are saturated (pure black or white)")
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):   # the noise from the seed too: what a user would get
+        torch.manual_seed(seed)
+        imgs = G(z, truncation_psi=truncation, noise_mode='random').clamp(-1, 1)
+    if not -0.5 <= truncation <= 1.5:   # legal, but the latents leave the region G was trained on
+        saturated = float(((imgs <= -254.5 / 255) | (imgs >= 254.5 / 255)).float().mean())
+        warnings.warn(f"--truncation {truncation} is far outside [0, 1]: the latents leave the region the generator "
+                      f"was trained on ({saturated:.0%} of the pixel values are pure black or white)")
     grid = make_grid(imgs, nrow=math.ceil(math.sqrt(n)), normalize=True, value_range=(-1, 1))
     save_png(grid.mul(255).add(0.5).clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy(), out)
     print(out)

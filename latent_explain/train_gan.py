@@ -523,7 +523,7 @@ def _with_widths(flag: str, base: dict, widths: dict) -> dict:
     if extra: raise DataError(f"{flag}: resolution(s) {extra} are not in this {max(base)}-px model; use {sorted(base)}")
     return {**base, **widths}
 
-_ARCH_NUMBERS = [('noise_init', 0, None, False), ('threads', 0, 1024, True), ('minutes', 0, None, False)]
+_ARCH_NUMBERS = [('noise_init', 0, None, False), ('noise_from', 0, 4096, True), ('threads', 0, 1024, True), ('minutes', 0, None, False)]
 
 def _check_train_gan_args(a: dict):
     "The architecture and run flags of train-gan (`a`: the command's arguments) checked before any image is read"
@@ -546,6 +546,7 @@ def _new_run(a: dict, channels: int) -> tuple[GANConfig, dict]:
     "The architecture and recipe options of a new run from the command's arguments"
     cfg = gan_preset(a['preset'] or a['res'] or 64, img_channels=channels)
     cfg = replace(cfg, noise_per_channel=bool(a['noise_per_channel']), noise_init=float(a['noise_init'] or 0.0),
+                  noise_from=int(a['noise_from'] or 0),
                   output_act=a['output_act'] or cfg.output_act,
                   channels=_with_widths('--widths', cfg.channels, _widths_arg('--widths', a['widths'] or '')),
                   d_channels=_with_widths('--d-widths', cfg.d_channels, _widths_arg('--d-widths', a['d_widths'] or '')),
@@ -559,7 +560,7 @@ def _resume_conflicts(a: dict, cfg: GANConfig, run: TrainOptions) -> list[str]:
         if given is not None and given != has: out.append(f"{flag} {given} (the run has {has})")
     check('--res', a['res'], cfg.res); check('--preset', a['preset'], cfg.preset or None)
     check('--channels', a['channels'], cfg.img_channels); check('--output-act', a['output_act'], cfg.output_act)
-    check('--noise-init', a['noise_init'], cfg.noise_init)
+    check('--noise-init', a['noise_init'], cfg.noise_init); check('--noise-from', a['noise_from'], cfg.noise_from)
     if a['noise_per_channel'] and not cfg.noise_per_channel: out.append('--noise-per-channel (the run has one per layer)')
     if a['d_lowpass'] and not cfg.d_lowpass: out.append('--d-lowpass (the run downsamples with plain strides)')
     for flag, key, have in (('--widths', 'widths', cfg.channels), ('--d-widths', 'd_widths', cfg.d_channels)):
@@ -599,6 +600,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   preset: str = None,    # gan_preset name ('tiny', 'reference64', …); default: the preset for --res
                   noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
                   noise_init: float = None, # initial noise strength of every layer in a new run (default 0, as StyleGAN2)
+                  noise_from: int = None,# per-pixel noise only from this resolution up in a new run (default 0: all layers; > res: none)
                   output_act: str = None,# G's image activation in a new run: 'tanh' (bounded) or 'linear'; default: the preset's
                   widths: str = None,    # G's width per resolution in a new run, 'res:width,...' over the preset's, e.g. 32:128,64:64
                   d_widths: str = None,  # D's width per resolution in a new run, written as --widths
