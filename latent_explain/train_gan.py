@@ -7,7 +7,8 @@ Docs: https://latent-explain.github.io/latent_explain/train_gan.html.md"""
 # %% ../nbs/15_train_gan.ipynb #6878db5d
 from __future__ import annotations
 import copy, json, math, os, random, re, shutil, signal, tempfile, threading, time, warnings
-from dataclasses import dataclass, asdict, fields, replace
+from dataclasses import dataclass, field, asdict, fields, replace
+from typing import NamedTuple
 from pathlib import Path
 import numpy as np
 import torch
@@ -34,8 +35,9 @@ from .stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_gen
                                     tune_glibc_malloc)
 
 # %% auto #0
-__all__ = ['PHASE_KEYS', 'subseed', 'sample_indices', 'ema_beta', 'update_ema', 'dist_setup', 'all_reduce_sum_', 'NonFiniteLoss',
-           'GANTrainer', 'range_excess', 'StopRequest', 'train_gan', 'compare_augmentations', 'cmd_train_gan']
+__all__ = ['PHASE_KEYS', 'subseed', 'sample_indices', 'ema_beta', 'update_ema', 'dist_setup', 'all_reduce_sum_', 'Phase',
+           'TrainingState', 'NonFiniteLoss', 'GANTrainer', 'range_excess', 'StopRequest', 'train_gan',
+           'compare_augmentations', 'cmd_train_gan']
 
 # %% ../nbs/15_train_gan.ipynb #9cc542c7
 def subseed(*keys: int) -> int:
@@ -89,6 +91,41 @@ def all_reduce_sum_(t: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/15_train_gan.ipynb #4f71d47a
 PHASE_KEYS = {'Gmain': 1, 'Greg': 2, 'Dmain': 3, 'Dreg': 4}
 
+class Phase(NamedTuple):
+    "One optimisation phase of a step (StyleGAN2's lazy regularisation runs some only every `interval` steps)"
+    name: str                       # 'Gmain', 'Greg', 'Dmain' or 'Dreg'
+    module: nn.Module               # the network it updates
+    opt: torch.optim.Optimizer      # that network's optimiser
+    interval: int                   # runs at steps divisible by this
+    terms: tuple                    # the loss terms it accumulates: ('main',), ('reg',) or both
+
+@dataclass
+class TrainingState:
+    "The scalars of a run: saved in every checkpoint (state.json) and at the commit point (training_state.json)"
+    step: int = 0                   # optimiser steps taken
+    cur_nimg: int = 0               # real images shown to D
+    kimg: float = 0.0               # cur_nimg / 1000
+    batch: int = 32                 # global batch of the run
+    seed: int = 0
+    augment_p: float = 0.0          # ADA's current probability
+    ada_sign_sum: float = 0.0       # Σ sign(D(real)) since the last ADA adjustment
+    ada_count: float = 0.0          # ... over this many reals
+    pl_mean: float = 0.0            # running mean path length
+    nan_count: int = 0              # non-finite losses rolled back so far
+    nan_events: list = field(default_factory=list)   # where they happened
+    history: list = field(default_factory=list)      # one row per snapshot: losses, p, speed, realism
+    world_size: int = 1             # ranks of the last run (DDP)
+    train_seconds: float = 0.0      # wall time spent training
+
+    def __getitem__(self, k): return getattr(self, k)      # also read as a mapping (`tr.state.kimg`)
+    def __setitem__(self, k, v): setattr(self, k, v)
+    def to_dict(self) -> dict: return asdict(self)
+    def load(self, d: dict):
+        "Take the values of a saved state (in place: the training loop holds this object); unknown keys are ignored"
+        names = {f.name for f in fields(self)}
+        for k, v in d.items():
+            if k in names: setattr(self, k, v)
+
 class NonFiniteLoss(Exception):
     "A loss or gradient became NaN/Inf (handled by rolling back to the last checkpoint)"
 
@@ -118,14 +155,12 @@ class GANTrainer:
         self.G.to(self.device).requires_grad_(False); self.D.to(self.device).requires_grad_(False)
         self.G_ema = copy.deepcopy(self.G).eval()
         self._make_phases()
-        self.state = dict(step=0, cur_nimg=0, kimg=0.0, batch=o.batch, seed=o.seed, augment_p=float(o.augment_p),
-                          ada_sign_sum=0.0, ada_count=0.0, pl_mean=0.0, nan_count=0, nan_events=[], history=[],
-                          world_size=self.world, train_seconds=0.0)
+        self.state = TrainingState(batch=o.batch, seed=o.seed, augment_p=float(o.augment_p), world_size=self.world)
         self._mem_ckpt, self._meter = None, {}
         self._snap_t, self._snap_nimg = time.time(), 0
 
     def _make_phases(self):
-        "Phases (name, module, optimizer, interval); lazy regularisers scale lr and betas by k/(k+1)"
+        "The `Phase`s of a step; lazy regularisers scale lr and betas by k/(k+1)"
         o, self.phases = self.opts, []
         for net, lr, reg, k in [('G', o.lr_g, 'Greg', o.pl_interval if o.pl_weight > 0 else 0),
                                 ('D', o.lr_d, 'Dreg', o.r1_interval if o.r1_gamma > 0 else 0)]:
@@ -133,13 +168,13 @@ class GANTrainer:
             r = k / (k + 1) if k > 1 else 1.0
             opt = torch.optim.Adam(module.parameters(), lr=lr * r, betas=tuple(float(b) ** r for b in o.betas), eps=o.eps)
             setattr(self, f'opt_{net}', opt)
-            if k > 1: self.phases += [(f'{net}main', module, opt, 1, ('main',)), (reg, module, opt, k, ('reg',))]
-            else: self.phases += [(f'{net}main', module, opt, 1, ('main', 'reg') if k == 1 else ('main',))]
+            if k > 1: self.phases += [Phase(f'{net}main', module, opt, 1, ('main',)), Phase(reg, module, opt, k, ('reg',))]
+            else: self.phases += [Phase(f'{net}main', module, opt, 1, ('main', 'reg') if k == 1 else ('main',))]
 
 # %% ../nbs/15_train_gan.ipynb #e8b901e5
 @patch
 def _rng(self: GANTrainer, phase: str, m: int) -> torch.Generator:
-    s = subseed(self.opts.seed, self.state['nan_count'], self.state['step'], PHASE_KEYS[phase], m)
+    s = subseed(self.opts.seed, self.state.nan_count, self.state.step, PHASE_KEYS[phase], m)
     torch.manual_seed(s)   # noise inputs of the synthesis network use the global RNG
     return torch.Generator().manual_seed(s ^ 0x5DEECE66D)
 
@@ -152,7 +187,7 @@ def _micro_batches(self: GANTrainer) -> list[int]:
 def _reals(self: GANTrainer, m: int) -> torch.Tensor:
     "Real images of global micro-batch `m` of the current step, float [-1,1] on the device"
     o = self.opts
-    idx = sample_indices(self.state['step'], len(self.data), o.batch, o.seed)[m * o.batch_gpu:(m + 1) * o.batch_gpu]
+    idx = sample_indices(self.state.step, len(self.data), o.batch, o.seed)[m * o.batch_gpu:(m + 1) * o.batch_gpu]
     x = self.data[torch.from_numpy(idx)]
     x = x if x.dtype.is_floating_point else x.float().div_(127.5).sub_(1)
     return x.to(self.device)
@@ -174,7 +209,7 @@ def _run_G(self: GANTrainer, n: int, gen: torch.Generator):
 
 @patch
 def _D(self: GANTrainer, img: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    return self.D(augment(img, self.opts.aug, self.state['augment_p'], gen, self.opts.ada_ops))
+    return self.D(augment(img, self.opts.aug, self.state.augment_p, gen, self.opts.ada_ops))
 
 # %% ../nbs/15_train_gan.ipynb #555b47ec
 def range_excess(img: torch.Tensor) -> torch.Tensor:
@@ -224,22 +259,23 @@ def _accumulate(self: GANTrainer, phase: str, terms: tuple, gain: float, m: int,
 
 # %% ../nbs/15_train_gan.ipynb #baefc718
 @patch
-def _run_phase(self: GANTrainer, name: str, module: nn.Module, opt, interval: int, terms: tuple) -> dict:
-    opt.zero_grad(set_to_none=True)
-    module.requires_grad_(True)
+def _run_phase(self: GANTrainer, ph: Phase) -> dict:
+    "Accumulate the phase's losses over this rank's micro-batches, all-reduce, then step (or raise NonFiniteLoss)"
+    ph.opt.zero_grad(set_to_none=True)
+    ph.module.requires_grad_(True)
     stats = {}
     try:
-        for m in self._micro_batches(): self._accumulate(name, terms, interval, m, stats)
-    finally: module.requires_grad_(False)
-    params = [p for p in module.parameters() if p.grad is not None]
+        for m in self._micro_batches(): self._accumulate(ph.name, ph.terms, ph.interval, m, stats)
+    finally: ph.module.requires_grad_(False)
+    params = [p for p in ph.module.parameters() if p.grad is not None]
     keys = sorted(stats)
     vals = [torch.as_tensor(stats[k], dtype=torch.float32, device=self.device).reshape(-1) for k in keys]
     flat = torch.cat([p.grad.reshape(-1) for p in params] + vals)
     all_reduce_sum_(flat)
-    if not bool(torch.isfinite(flat).all()): raise NonFiniteLoss(name)
+    if not bool(torch.isfinite(flat).all()): raise NonFiniteLoss(ph.name)
     pieces = flat.split([p.numel() for p in params] + [v.numel() for v in vals])
     for p, g in zip(params, pieces): p.grad = g.view_as(p)
-    opt.step()
+    ph.opt.step()
     return {k: v for k, v in zip(keys, pieces[len(params):])}
 
 @patch
@@ -250,22 +286,21 @@ def _track(self: GANTrainer, name: str, value: float):
 def train_step(self: GANTrainer):
     "One global step: every due phase, then w_avg, path-length mean, G_ema, kimg and ADA updates"
     o, s = self.opts, self.state
-    self._pl_mean = torch.tensor(s['pl_mean'], device=self.device)
-    for name, module, opt, interval, terms in self.phases:
-        if s['step'] % interval: continue
-        st = self._run_phase(name, module, opt, interval, terms)
+    self._pl_mean = torch.tensor(s.pl_mean, device=self.device)
+    for ph in self.phases:
+        if s.step % ph.interval: continue
+        st = self._run_phase(ph)
         if 'w_mean' in st:
             with torch.no_grad(): self.G.w_avg.copy_(st['w_mean'].to(self.G.w_avg).lerp(self.G.w_avg, o.w_avg_beta))
-        if 'pl_length' in st: s['pl_mean'] = float(self._pl_mean.lerp(st['pl_length'][0], o.pl_decay))
-        if 'sign_count' in st: s['ada_sign_sum'] += float(st['sign_sum'][0]); s['ada_count'] += float(st['sign_count'][0])
+        if 'pl_length' in st: s.pl_mean = float(self._pl_mean.lerp(st['pl_length'][0], o.pl_decay))
+        if 'sign_count' in st: s.ada_sign_sum += float(st['sign_sum'][0]); s.ada_count += float(st['sign_count'][0])
         for k in ('loss_G', 'loss_Gpl', 'loss_D', 'loss_Dr1'):
             if k in st: self._track(k, float(st[k][0]))
-    update_ema(self.G_ema, self.G, ema_beta(o.batch, s['cur_nimg'], o.ema_kimg, o.ema_rampup))
-    s['cur_nimg'] += o.batch; s['step'] += 1; s['kimg'] = s['cur_nimg'] / 1000
-    if o.aug == 'ada' and o.ada_target >= 0 and s['step'] % o.ada_interval == 0:
-        s['augment_p'] = ada_adjust(s['augment_p'], s['ada_sign_sum'], s['ada_count'], o.ada_target,
-                                    o.batch, o.ada_interval, o.ada_kimg)
-        s['ada_sign_sum'] = s['ada_count'] = 0.0
+    update_ema(self.G_ema, self.G, ema_beta(o.batch, s.cur_nimg, o.ema_kimg, o.ema_rampup))
+    s.cur_nimg += o.batch; s.step += 1; s.kimg = s.cur_nimg / 1000
+    if o.aug == 'ada' and o.ada_target >= 0 and s.step % o.ada_interval == 0:
+        s.augment_p = ada_adjust(s.augment_p, s.ada_sign_sum, s.ada_count, o.ada_target, o.batch, o.ada_interval, o.ada_kimg)
+        s.ada_sign_sum = s.ada_count = 0.0
 
 # %% ../nbs/15_train_gan.ipynb #bbadf168
 @patch
@@ -277,7 +312,7 @@ def checkpoint_files(self: GANTrainer) -> dict[str, bytes]:
         t, j = optimizer_to_files(getattr(self, f'opt_{net}'))
         f[f'opt_{net}.safetensors'], f[f'opt_{net}.json'] = t, j.encode()
     t, j = rng_to_files(); f['rng.safetensors'], f['rng.json'] = t, j.encode()
-    f['state.json'] = json.dumps(self.state).encode()
+    f['state.json'] = json.dumps(self.state.to_dict()).encode()
     return f
 
 @patch
@@ -287,7 +322,7 @@ def load_files(self: GANTrainer, f: dict[str, bytes]):
         getattr(self, name).load_state_dict({k: v.to(self.device) for k, v in st_load(f[f'{name}.safetensors']).items()})
     for net in 'GD': optimizer_from_files(getattr(self, f'opt_{net}'), f[f'opt_{net}.safetensors'], f[f'opt_{net}.json'].decode())
     rng_from_files(f['rng.safetensors'], f['rng.json'].decode())
-    self.state.clear(); self.state.update(json.loads(f['state.json']))   # in place: `fit` holds a reference
+    self.state.load(json.loads(f['state.json']))
 
 @patch
 def save(self: GANTrainer):
@@ -299,13 +334,13 @@ def save(self: GANTrainer):
         tmp = Path(tempfile.mkdtemp(dir=out, prefix='.tmp-ckpt-')); umask_mode(tmp)
         for name, data in files.items(): (tmp / name).write_bytes(data); fsync_path(tmp / name)
         fsync_path(tmp)
-        name, k = f"ckpt-{self.state['step']:08d}", 0
-        while (out / name).exists(): k += 1; name = f"ckpt-{self.state['step']:08d}-{k}"
+        name, k = f"ckpt-{self.state.step:08d}", 0
+        while (out / name).exists(): k += 1; name = f"ckpt-{self.state.step:08d}-{k}"
         os.rename(tmp, out / name); fsync_path(out)
         with tempfile.TemporaryDirectory(dir=out, prefix='.tmp-gen-') as td:   # the stylegan module's file format
             save_generator(self.G_ema, td)   # copies the tensors to the CPU itself
             atomic_write(out / 'generator.safetensors', (Path(td) / 'generator.safetensors').read_bytes())
-        atomic_write(out / STATE_FILE, json.dumps({**self.state, 'checkpoint': name}, indent=1))   # commit point
+        atomic_write(out / STATE_FILE, json.dumps({**self.state.to_dict(), 'checkpoint': name}, indent=1))   # commit point
         clean_gandir(out, keep=name)
     if self.world > 1: dist.barrier()
 
@@ -329,13 +364,13 @@ def load(self: GANTrainer, gandir=None):
 # %% ../nbs/15_train_gan.ipynb #3048bc12
 @patch
 def rollback(self: GANTrainer, phase: str):
-    events = self.state['nan_events'] + [{'step': self.state['step'], 'kimg': self.state['kimg'], 'phase': phase}]
+    events = self.state.nan_events + [{'step': self.state.step, 'kimg': self.state.kimg, 'phase': phase}]
     if len(events) > self.opts.max_nan_rollbacks:
         raise ModelError(f"training diverged: {len(events)} non-finite losses (last in {phase} at kimg "
-                         f"{self.state['kimg']:.3f}); lower lr_g/lr_d, raise r1_gamma, or check the data for NaN")
-    warnings.warn(f"non-finite loss in {phase} at step {self.state['step']}: rolled back to the last checkpoint")
+                         f"{self.state.kimg:.3f}); lower lr_g/lr_d, raise r1_gamma, or check the data for NaN")
+    warnings.warn(f"non-finite loss in {phase} at step {self.state.step}: rolled back to the last checkpoint")
     self.load()
-    self.state['nan_events'], self.state['nan_count'] = events, len(events)
+    self.state.nan_events, self.state.nan_count = events, len(events)
     self._meter = {}
 
 # %% ../nbs/15_train_gan.ipynb #99961420
@@ -343,8 +378,8 @@ def rollback(self: GANTrainer, phase: str):
 def snapshot(self: GANTrainer, score: bool = True):
     "Append a history row (losses, p, speed, realism unless `score=False`) and write the sample grid (rank 0)"
     s, o = self.state, self.opts
-    now = time.time(); dn = s['cur_nimg'] - self._snap_nimg
-    row = {'kimg': s['kimg'], 'step': s['step'], 'augment_p': s['augment_p'],
+    now = time.time(); dn = s.cur_nimg - self._snap_nimg
+    row = {'kimg': s.kimg, 'step': s.step, 'augment_p': s.augment_p,
            'sec_per_kimg': (now - self._snap_t) / (dn / 1000) if dn else None,
            **{k: v[0] / max(v[1], 1) for k, v in self._meter.items()}}
     if self.rank == 0:
@@ -353,11 +388,11 @@ def snapshot(self: GANTrainer, score: bool = True):
                                        c2st_epochs=o.c2st_epochs, device=self.device))
         if self.out is not None and o.grid_n > 0:
             grid = image_grid(generate(self.G_ema, o.grid_n, seed=o.seed))
-            atomic_write(self.out / 'samples' / f"fakes-{s['kimg']:010.3f}.png", _png_bytes(grid))
+            atomic_write(self.out / 'samples' / f"fakes-{s.kimg:010.3f}.png", _png_bytes(grid))
         if self.out is not None and 'c2st' in row: save_best(self.out, self.G_ema, row, o.c2st_epochs)
-    s['history'].append(row)
-    s['train_seconds'] += now - self._snap_t
-    self._meter, self._snap_t, self._snap_nimg = {}, time.time(), s['cur_nimg']
+    s.history.append(row)
+    s.train_seconds += now - self._snap_t
+    self._meter, self._snap_t, self._snap_nimg = {}, time.time(), s.cur_nimg
 
 # %% ../nbs/15_train_gan.ipynb #4c653ecd
 class StopRequest:
@@ -396,30 +431,30 @@ def fit(self: GANTrainer, kimg: float | None = None, progress: bool = True, minu
     deadline = time.time() + minutes * 60 if minutes else math.inf
     target = int(math.ceil((kimg if kimg is not None else o.kimg) * 1000 / o.batch)) * o.batch
     snap = max(int(o.snap_kimg * 1000), 1)
-    self._snap_t, self._snap_nimg, start = time.time(), s['cur_nimg'], s['cur_nimg']
+    self._snap_t, self._snap_nimg, start = time.time(), s.cur_nimg, s.cur_nimg
     pb = progress_bar(range(max(target - start, 0) // o.batch), leave=False) \
         if progress and not IN_TEST and self.rank == 0 else None
     if pb is not None: pb.update(0)
     self.interrupted = None
     with StopRequest() as stop:
-        while s['cur_nimg'] < target and time.time() < deadline:
+        while s.cur_nimg < target and time.time() < deadline:
             try: self.train_step()
             except NonFiniteLoss as e:
                 self.rollback(str(e)); continue
             if pb is not None:
-                pb.update(min(max(s['cur_nimg'] - start, 0) // o.batch, pb.total))
+                pb.update(min(max(s.cur_nimg - start, 0) // o.batch, pb.total))
                 m = {k: v[0] / max(v[1], 1) for k, v in self._meter.items()}
-                pb.comment = (f"kimg {s['kimg']:.2f}  G {m.get('loss_G', float('nan')):.3f}  "
-                              f"D {m.get('loss_D', float('nan')):.3f}  p {s['augment_p']:.3f}")
+                pb.comment = (f"kimg {s.kimg:.2f}  G {m.get('loss_G', float('nan')):.3f}  "
+                              f"D {m.get('loss_D', float('nan')):.3f}  p {s.augment_p:.3f}")
             if self._stop_agreed(stop):
                 self.interrupted = stop.name or 'another rank'; break
-            if s['cur_nimg'] // snap > (s['cur_nimg'] - o.batch) // snap and s['cur_nimg'] < target:
+            if s.cur_nimg // snap > (s.cur_nimg - o.batch) // snap and s.cur_nimg < target:
                 self.snapshot(); self.save()
         if pb is not None: pb.on_iter_end()
-        if not s['history'] or s['history'][-1]['step'] != s['step']: self.snapshot(score=not self.interrupted)
+        if not s.history or s.history[-1]['step'] != s.step: self.snapshot(score=not self.interrupted)
         self.save()
     if self.interrupted and self.rank == 0:
-        warnings.warn(f"{self.interrupted}: stopped at kimg {s['kimg']:.3f} with a checkpoint"
+        warnings.warn(f"{self.interrupted}: stopped at kimg {s.kimg:.3f} with a checkpoint"
                       + (f" in {self.out}; resume=True (CLI: --resume) continues it" if self.out is not None else ''))
     return self
 
@@ -478,7 +513,7 @@ def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world
     tr = GANTrainer(images, cfg, opts, out=out, device=device, meters=meters)
     if src is not None:
         tr.load(src)
-        tr.state['world_size'] = world
+        tr.state.world_size = world
         if rank == 0: clean_gandir(src, keep=read_state(src)['checkpoint'])   # leftovers of a crash
     if out is not None and (src is None or Path(out).resolve() != Path(src).resolve()):
         if rank == 0:
@@ -501,7 +536,7 @@ def compare_augmentations(images, kimg: float = 50.0, augs=('ada', 'diffaug'), c
     for a in augs:
         t = time.time()
         tr = train_gan(data, cfg=cfg, kimg=kimg, aug=a, seed=seed, progress=progress, realism_n=0, **kwargs)
-        rows.append({'aug': a, 'kimg': tr.state['kimg'], 'minutes': (time.time() - t) / 60, 'augment_p': tr.state['augment_p'],
+        rows.append({'aug': a, 'kimg': tr.state.kimg, 'minutes': (time.time() - t) / 60, 'augment_p': tr.state.augment_p,
                      **score_generator(tr.G_ema, data, meters, n=n_eval, seed=seed, floor=False)})
     return pd.DataFrame(rows)
 
@@ -630,9 +665,9 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                                on_error='skip' if skip_bad else 'raise')
     tr = train_gan(images, out=out, cfg=cfg, resume=bool(resume), device=device or None,
                    minutes=minutes or None, meters=meter_fns, **opts)
-    last = tr.state['history'][-1] if tr.state['history'] else {}
+    last = tr.state.history[-1] if tr.state.history else {}
     best = read_best(out)
-    print(f"trained to {tr.state['kimg']:.3f} kimg -> {out} (augment p {tr.state['augment_p']:.3f}"
+    print(f"trained to {tr.state.kimg:.3f} kimg -> {out} (augment p {tr.state.augment_p:.3f}"
           + (f", c2st {last['c2st']:.3f}" if 'c2st' in last else '') + ')'
           + (f"; lowest c2st {best['c2st']:.3f} at {best['kimg']:.1f} kimg -> {Path(out) / BEST_DIR}" if best else ''))
     if tr.interrupted in StopRequest.signals:   # shells and schedulers read 128 + signal number as "killed by it"
