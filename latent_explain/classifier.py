@@ -25,13 +25,13 @@ from fastai.torch_core import set_seed
 import fastai.callback.progress, fastai.callback.schedule  # patch Learner: no_bar, fit_one_cycle, lr_find
 import latent_explain
 from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write,
-                                 check_output, check_number, check_choice, artifact_header, FolderLock, check_unlocked,
+                                 check_output, check_number, check_choice, artifact_header, FolderLock, check_unlocked, check_not_inside,
                                  folder_kind, ARTIFACT_KINDS)
 
 # %% auto #0
 __all__ = ['DEFAULT_LR', 'OUTPUT_MEANING', 'INPUT_RANGE', 'FORMAT', 'FORMAT_VERSION', 'PICKLE_SUFFIXES', 'TRUSTED_ARCH_MODULES',
-           'CLASSIFIER_FILES', 'train_classifier', 'Classifier', 'build_model', 'classifier_config', 'save_classifier',
-           'load_classifier', 'cmd_train_classifier']
+           'CLASSIFIER_FILES', 'CLI_LR', 'train_classifier', 'Classifier', 'build_model', 'classifier_config',
+           'save_classifier', 'load_classifier', 'cmd_train_classifier']
 
 # %% ../nbs/04_classifier.ipynb #3a53ea9e
 DEFAULT_LR = 3e-3  # one-cycle peak for from-scratch training; fastai's 1e-3 is tuned for fine-tuning
@@ -399,6 +399,8 @@ def load_classifier(path,                  # folder written by `save_classifier`
     return clf.to(device).eval()
 
 # %% ../nbs/04_classifier.ipynb #654e5c00
+CLI_LR = 1e-2   # train-classifier's default: best of 3e-3 / 1e-3 / 1e-2 on tiles (benchmarks/classifier_defaults.py)
+
 def _check_train_args(arch, epochs, size, bs, lr, seed, channels, augment):
     "Every train-classifier option checked before any image is read"
     if not timm.is_model(arch):
@@ -411,7 +413,7 @@ def _check_train_args(arch, epochs, size, bs, lr, seed, channels, augment):
     if lr is not None: check_number('--lr', lr, low=1e-7, high=10)
     check_number('--seed', seed, low=0, integer=True)
     if channels: check_choice('--channels', channels, (1, 3))
-    check_choice('--augment', augment, ('none', 'flip', 'dihedral'))
+    check_choice('--augment', augment, ('auto', 'none', 'flip', 'dihedral'))
 
 def _data_channels(data, channels) -> int:
     "--channels, or the channel count all images of `data` share (an .h5 file: its image array's last axis)"
@@ -430,10 +432,10 @@ def cmd_train_classifier(
     out:str='clf',       # folder to save the classifier in (config.json + model.safetensors)
     size:int=64,         # image side the classifier is trained at
     bs:int=16,           # batch size (small: a few hundred images still give many steps per epoch)
-    lr:float=None,       # peak learning rate (default 3e-3)
+    lr:float=CLI_LR,     # peak learning rate of the one-cycle schedule
     seed:int=0,          # seed of the split, weights and batch order
     channels:int=None,   # 1 (grayscale) or 3 (RGB): convert every image; default: what all images share
-    augment:str='none',  # 'none', 'flip' or 'dihedral' (rotations + flips: for tissue, not for images with a side)
+    augment:str='auto',  # 'auto' (dihedral for colour images, none for grayscale), 'none', 'flip' or 'dihedral' (rotations + flips)
     overwrite:bool=False,# save into a non-empty folder that latent-explain did not write (its files are kept)
     skip_bad:bool=False, # skip unreadable or missing image files (listed in a warning) instead of stopping
 ):
@@ -441,7 +443,11 @@ def cmd_train_classifier(
     from latent_explain.data import image_dataloaders
     _check_train_args(arch, epochs, size, bs, lr, seed, channels, augment)
     out = check_output(out, 'classifier', '--out', overwrite, writes=CLASSIFIER_FILES); check_unlocked(out)
+    check_not_inside(out, data)
     channels = _data_channels(data, channels)
+    if augment == 'auto':   # tissue has no up or left; a radiograph has a side (and a marker in one corner)
+        augment = 'dihedral' if channels == 3 else 'none'
+        print(f"augmentation: {augment} for {'colour' if channels == 3 else 'grayscale'} images (--augment to choose)")
     dls = image_dataloaders(data, channels=channels, size=size, bs=bs, seed=seed, augment=augment,
                             on_error='skip' if skip_bad else 'raise')
     with FolderLock(out):

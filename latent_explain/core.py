@@ -22,8 +22,8 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 # %% auto #0
 __all__ = ['IN_TEST', 'FORMAT_VERSION', 'ARTIFACT_KINDS', 'LOCK_FILE', 'LatentExplainError', 'DataError', 'ModelError',
            'to_generator_range', 'from_generator_range', 'fsync_path', 'umask_mode', 'atomic_write', 'check_number',
-           'check_choice', 'check_device', 'artifact_header', 'folder_kind', 'check_writable', 'check_output',
-           'FolderLock', 'check_unlocked']
+           'check_choice', 'check_device', 'artifact_header', 'folder_kind', 'check_writable', 'check_not_inside',
+           'check_output', 'FolderLock', 'check_unlocked']
 
 # %% ../nbs/00_core.ipynb #1f195d14
 IN_TEST = bool(os.environ.get('IN_TEST'))  # set by nbdev-test: notebooks shrink their examples under it
@@ -94,8 +94,9 @@ def check_number(flag: str,            # the option or parameter as the user wro
     try: x = float(value)
     except (TypeError, ValueError): raise DataError(f"{flag}{sep}{value!r}: not a number") from None
     bad = (not math.isfinite(x) and 'must be a finite number') or (integer and x != int(x) and 'must be a whole number') \
-          or (low is not None and x < low and f'must be ≥ {low}') or (high is not None and x > high and f'must be ≤ {high}')
-    if bad: raise DataError(f"{flag}{sep}{value}: {bad}" + (f"; {hint}" if hint else ''))
+          or (low is not None and x < low and f'must be ≥ {low:g}') or (high is not None and x > high and f'must be ≤ {high:g}')
+    shown = f'{value:g}' if isinstance(value, float) else value   # 1e+12, not 1000000000000.0
+    if bad: raise DataError(f"{flag}{sep}{shown}: {bad}" + (f"; {hint}" if hint else ''))
     return value
 
 def check_choice(flag: str, value, choices):
@@ -168,6 +169,13 @@ def check_writable(path, flag: str = '--out') -> Path:
         raise DataError(f"{flag} {p}: can't write in {base} ({e.strerror or e}); choose a folder you can write to") from None
     os.close(fd); os.unlink(probe)
     return p
+
+def check_not_inside(out, data, out_flag: str = '--out', data_flag: str = '--data'):
+    "Refuse an output folder inside the input data folder: the next run would read its files (samples, models) as data"
+    o, d = Path(out).expanduser().absolute(), Path(data).expanduser().absolute()
+    if d.is_dir() and (o == d or d in o.parents):
+        raise DataError(f"{out_flag} {out} is inside {data_flag} {data}: what the command writes would be read as data "
+                        f"next time; choose an {out_flag} outside it")
 
 def check_output(path,                  # folder the artifact goes to
                  kind: str,             # what will be written there (a key of ARTIFACT_KINDS)

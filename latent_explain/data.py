@@ -569,7 +569,10 @@ def image_dataloaders(source, # folder, .csv, .h5, (x_h5, y_h5), H5Images, DataF
         df = df.assign(item=df['path'])
         vocab, images = _natural_sorted(df['label']), None
     valid = _valid_index(df, valid_pct, seed, where)
-    bs = max(1, min(bs, len(df) - len(valid)))  # fastai drops the last partial training batch: keep at least one
+    n_train = len(df) - len(valid)
+    if bs > n_train:   # fastai drops the last partial training batch: one batch of all of them instead of none
+        warnings.warn(f"bs={bs} is more than the {n_train} training images; using bs={n_train}")
+        bs = n_train
     dblock = DataBlock(blocks=(ImageIOBlock(channels, images), CategoryBlock(vocab=vocab, sort=False)),
                        get_x=ColReader('item'), get_y=ColReader('label'), splitter=IndexSplitter(valid),
                        item_tfms=Resize(size, method=ResizeMethod.Squish), batch_tfms=augs[augment])

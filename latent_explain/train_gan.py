@@ -22,7 +22,7 @@ from fastcore.basics import patch
 from contextlib import nullcontext
 from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_generator_range, atomic_write,
                                  fsync_path, umask_mode, artifact_header, folder_kind, check_output, check_number,
-                                 check_choice, check_device, FolderLock, check_unlocked, ARTIFACT_KINDS)
+                                 check_choice, check_device, FolderLock, check_unlocked, check_not_inside, ARTIFACT_KINDS)
 from .data import decide_channels, image_paths, read_image_folder
 from .realism import (as_float_images, _to_uint8_nchw, image_grid, _png_bytes, generate, score_generator,
                                     _meters_arg)
@@ -655,6 +655,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if unknown: raise DataError(f"train-gan: unknown option(s) {unknown}; see `latent-explain train-gan --help`")
     _check_train_gan_args(a); meter_fns = _meters_arg(meters)   # all before any work
     out = check_output(out, 'gan-run', '--out', overwrite, writes=GAN_RUN_FILES); check_unlocked(out)
+    check_not_inside(out, data)
     paths = image_paths(data)
     if not paths: raise DataError(f"--data {data}: no image files found; point it to a folder of images")
     cfg, opts = _run_or_new(a, out, paths)

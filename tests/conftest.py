@@ -3,9 +3,19 @@ import os
 os.environ.setdefault('HF_HUB_OFFLINE', '1')  # tests never reach the network
 os.environ.setdefault('TORCH_NUM_THREADS', '1')
 
+import subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]                      # the repository
+EXE = Path(sys.executable).with_name('latent-explain')          # the console script of the venv running the tests
+
+
+def run_cli(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+    "Run `latent-explain ARGS` as a user does, in a fresh process without network hubs; stdout/stderr captured"
+    env = {**os.environ, 'HF_HUB_OFFLINE': '1'}
+    return subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
 
 
 def write_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=None, signed=False, slope=None, intercept=None,

@@ -1,14 +1,12 @@
 "The `latent-explain` console script, run as a user runs it: in a fresh process."
 import os, subprocess, sys
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, pytest
 from PIL import Image
 
-EXE = Path(sys.executable).with_name('latent-explain')
+from conftest import run_cli as run
 
-def run(*args, cwd=None):
-    env = {**os.environ, 'HF_HUB_OFFLINE': '1'}
-    return subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+pytestmark = pytest.mark.slow   # every test here starts the console script
 
 def test_help_lists_every_command():
     r = run('--help')

@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np, torch, pytest
 import latent_explain.train_gan   # imported here, so forked training processes start at once
 
+pytestmark = pytest.mark.slow   # every test here starts processes (training runs, torchrun or pip)
+
 TRAIN = textwrap.dedent('''
     import sys, numpy as np, torch
     torch.set_num_threads(1)

@@ -4,6 +4,8 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np, torch, pytest
 from safetensors.torch import load_file
 
+pytestmark = pytest.mark.slow   # every test here starts processes (training runs, torchrun or pip)
+
 WORKER = textwrap.dedent('''
     import sys, os, torch, numpy as np
     torch.set_num_threads(1)

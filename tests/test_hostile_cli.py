@@ -16,7 +16,7 @@ from latent_explain.core import FolderLock, LOCK_FILE
 import latent_explain.train_gan as train_gan_module
 import latent_explain.classifier as classifier_module
 
-EXE = Path(sys.executable).with_name('latent-explain')
+from conftest import EXE, run_cli
 PY_HINT = re.compile(r"\b(on_error|overwrite|x_key|y_key|channels|resume|n_in|valid_pct)=")
 UNWRITABLE = '/proc/latent_explain_cannot_write_here'   # refused even to root
 
@@ -179,6 +179,8 @@ EARLY = [  # (command line; {out} is a folder that must not appear, {histo} the 
     ('train-gan --data {histo} --out ' + UNWRITABLE, UNWRITABLE),
     ('train-gan --data {histo} --out {histo}/labels.csv', 'is a file'),
     ('train-gan --data {histo}/nothing --out {out}', 'nothing'),
+    ('train-gan --data {histo} --out {histo}/gan', 'is inside --data'),
+    ('train-gan --data {histo} --kimg 1e12 --out {out}', '--kimg 1e+12: must be ≤ 1e+07'),
     ('train-classifier --data {histo} --arch resnet1 --out {out}', '--arch resnet1'),
     ('train-classifier --data {histo} --size 0 --out {out}', '--size 0'),
     ('train-classifier --data {histo} --bs 0 --out {out}', '--bs 0'),
@@ -190,6 +192,8 @@ EARLY = [  # (command line; {out} is a folder that must not appear, {histo} the 
     ('train-classifier --data {histo} --seed -3 --out {out}', '--seed -3'),
     ('train-classifier --data {histo} --out ' + UNWRITABLE, UNWRITABLE),
     ('train-classifier --data {histo} --out {histo}/labels.csv/sub', 'is a file'),
+    ('train-classifier --data {histo} --out {histo}/clf', 'is inside --data'),
+    ('train-classifier --data {histo} --augment auto --channels 4 --out {out}', '--channels'),
     ('data synth-histology --n 0 --out {out}', '--n 0'),
     ('data synth-histology --size 8 --out {out}', '--size 8'),
     ('data synth-knee --size 16 --out {out}', '--size 16'),
@@ -204,10 +208,13 @@ EARLY = [  # (command line; {out} is a folder that must not appear, {histo} the 
     ('generate --gan histology64 --seed -1 --out {out}/g.png', '--seed -1'),
     ('generate --gan histology64 --out ' + UNWRITABLE + '/g.png', UNWRITABLE),
     ('generate --gan {out} --out {histo}/g.png', str('{out}')),
+    ('generate --gan histology64 --n 100000 --out {out}/g.png', '--n 100000'),
+    ('generate --gan histology64 --out {histo}', 'give a .png file name'),
     ('score-gan --gan histology64 --data {histo} --n 1', '--n 1: must be ≥ 8'),
     ('score-gan --gan histology64 --data {histo} --c2st-epochs 0', '--c2st-epochs 0'),
     ('score-gan --gan histology64 --data {histo} --repeats 0', '--repeats 0'),
     ('score-gan --gan histology64 --data {histo} --threads -1', '--threads -1'),
+    ('score-gan --gan histology64 --data {out}', 'no such file or folder'),
     ('predict --clf {histo}', 'give one or more image files'),
     ('predict {histo}/missing.png --clf {histo}', 'missing.png'),
 ]
@@ -275,8 +282,7 @@ def test_unexpected_failures_end_in_one_line(work, tmp_path, capsys, monkeypatch
 
 def test_console_script_prints_no_traceback(tmp_path):
     "The real console script: a bad value ends with status 2 and one line, no Python traceback"
-    r = subprocess.run([str(EXE), 'generate', '--gan', 'histology64', '--truncation', 'nan', '--out', str(tmp_path / 'g.png')],
-                       capture_output=True, text=True, timeout=300, env={**os.environ, 'HF_HUB_OFFLINE': '1'})
+    r = run_cli('generate', '--gan', 'histology64', '--truncation', 'nan', '--out', tmp_path / 'g.png')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
     assert r.stderr.strip().splitlines()[-1] == 'latent-explain generate: error: --truncation nan: must be a finite number'
 

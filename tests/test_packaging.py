@@ -2,9 +2,9 @@
 import subprocess, sys, zipfile
 from pathlib import Path
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-
+pytestmark = pytest.mark.slow   # every test here starts processes (pip, python)
 
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):

@@ -3,7 +3,7 @@ import os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT
 sys.path.insert(0, str(ROOT / 'scripts'))
 from render_readme import render
 
