@@ -1,13 +1,14 @@
 """Inversion quality and cost on held-out images: encoder alone, encoder + 25 / + 50 refinement steps, and NVlabs'
 start (w_avg) + 500 steps. Prints one markdown table of medians over the images: PSNR, SSIM, Δp (with --clf) and
-seconds per image (batched on this machine's CPU/GPU; compare rows of one run, not runs of different machines).
+the median |Δ meter| of each --meters, seconds per image (batched on this machine's CPU/GPU; compare rows of one run, not runs of different machines).
 
 Without --encoder it first trains one for the generator within a time budget (--minutes) on fresh tiles of the same
 dataset (other seeds than the held-out ones); --save-encoder keeps it. A bundled generator ships without its
 discriminator, so the perceptual term is off there (a GAN run folder has it in its checkpoint).
 
 Usage: python benchmarks/inversion.py [--gan histology64] [--dataset synth-histology] [--n 64] [--minutes 10]
-                                      [--encoder DIR | --save-encoder DIR] [--clf DIR] [--batch 16] [--threads 0]
+                                      [--encoder DIR | --save-encoder DIR] [--clf DIR] [--meters nuclei_count,...]
+                                      [--batch 16] [--threads 0]
 """
 from __future__ import annotations
 import argparse, time
@@ -17,6 +18,7 @@ import torch
 from latent_explain.core import to_generator_range
 from latent_explain.datasets import make_dataset
 from latent_explain.stylegan import load_generator, tune_glibc_malloc
+from latent_explain.meters import METERS
 from latent_explain.inversion import (train_encoder, save_encoder, load_encoder, load_discriminator, project,
                                       encoder_loss, Encoder)
 
@@ -50,7 +52,8 @@ def get_encoder(args, G):
 
 def run(G, x, args, **kw):
     D = load_discriminator(args.gan)
-    invs = [project(G, x[i:i + args.batch], D=D, clf=args.clf, **kw) for i in range(0, len(x), args.batch)]
+    meters = {m: METERS[m] for m in args.meters.split(',') if m}
+    invs = [project(G, x[i:i + args.batch], D=D, clf=args.clf, meters=meters, **kw) for i in range(0, len(x), args.batch)]
     import pandas as pd
     return pd.concat([v.metrics for v in invs], ignore_index=True)
 
@@ -63,6 +66,7 @@ def main():
     p.add_argument('--batch', type=int, default=16); p.add_argument('--train-batch', type=int, default=8)
     p.add_argument('--train-n', type=int, default=1024); p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--mean-steps', type=int, default=500); p.add_argument('--threads', type=int, default=0)
+    p.add_argument('--meters', default='', help=f"comma-separated names of {', '.join(METERS)}")
     args = p.parse_args()
     tune_glibc_malloc()
     if args.threads: torch.set_num_threads(args.threads)
@@ -74,12 +78,14 @@ def main():
             (f'w_avg + {args.mean_steps} steps', dict(init='mean', steps=args.mean_steps))]
     print(f"\n{args.n} held-out {args.dataset} tiles (seed {HELD_OUT_SEED}), generator {args.gan}, "
           f"{torch.get_num_threads()} thread(s), W+, pixel L1, lr 0.05\n")
-    print('| start | PSNR (dB) | SSIM |' + (' Δp |' if args.clf else '') + ' s/image |')
-    print('|---|---|---|' + ('---|' if args.clf else '') + '---|')
+    ms = [m for m in args.meters.split(',') if m]
+    print('| start | PSNR (dB) | SSIM |' + (' Δp |' if args.clf else '') + ''.join(f' Δ {m} |' for m in ms) + ' s/image |')
+    print('|---|---|---|' + ('---|' if args.clf else '') + '---|' * len(ms) + '---|')
     for name, kw in rows:
         m = run(G, x, args, **kw)
         dp = f" {m.delta_p.median():.3f} |" if args.clf else ''
-        print(f"| {name} | {m.psnr.median():.2f} | {m.ssim.median():.3f} |{dp} {m.seconds.median():.3f} |", flush=True)
+        dm = ''.join(f" {m[f'd_{k}'].median():.3g} |" for k in ms)
+        print(f"| {name} | {m.psnr.median():.2f} | {m.ssim.median():.3f} |{dp}{dm} {m.seconds.median():.3f} |", flush=True)
 
 
 if __name__ == '__main__': main()
