@@ -128,12 +128,25 @@ def test_invert_converts_size_and_channels(work, capsys):
 
 def test_train_encoder_cli(work, capsys):
     rc, out, err = cli('train-encoder', '--gan', work / 'gan', '--data', work / 'histo', '--steps', 3, '--batch', 4,
-                       '--out', work / 'enc2', capsys=capsys)
+                       '--clf', work / 'clf', '--out', work / 'enc2', capsys=capsys)
     assert rc == 0, err
+    cfg = json.loads((work / 'enc2' / 'config.json').read_text())
+    assert cfg['kind'] == 'encoder' and cfg['generator'] == str(work / 'gan')
     load_encoder(work / 'enc2', load_generator(work / 'gan'))
-    rc, _, err = cli('train-encoder', '--gan', work / 'gan', '--data', work / 'histo', '--steps', 'nan',
-                     '--out', work / 'enc3', capsys=capsys)
-    assert rc == 2 and '--steps' in err and not (work / 'enc3').exists()
+
+
+@pytest.mark.parametrize('case,flag', [('nan-steps', '--steps'), ('negative-steps', '--steps'), ('out-a-file', '--out'),
+                                       ('no-data', '--data'), ('no-gan', '--gan')])
+def test_train_encoder_hostile(work, tmp_path, capsys, case, flag):
+    (tmp_path / 'afile').write_text('x')
+    out = tmp_path / 'afile' if case == 'out-a-file' else tmp_path / 'enc'
+    opts = {'--gan': work / 'gan', '--data': work / 'histo', '--steps': 2,
+            **{'nan-steps': {'--steps': 'nan'}, 'negative-steps': {'--steps': -1}, 'out-a-file': {},
+               'no-data': {'--data': tmp_path / 'nodata'}, 'no-gan': {'--gan': tmp_path / 'nogan'}}[case]}
+    rc, _, err = cli('train-encoder', *[a for kv in opts.items() for a in kv], '--out', out, capsys=capsys)
+    assert rc == 2 and flag in err, err
+    if case == 'out-a-file': assert out.read_text() == 'x'
+    else: assert not out.exists()
 
 
 def _hostile(work, tmp_path):
