@@ -1,6 +1,7 @@
 """Inversion quality and cost on held-out images: encoder alone, encoder + 25 / + 50 refinement steps, and NVlabs'
-start (w_avg) + 500 steps. Prints one markdown table of medians over the images: PSNR, SSIM, Δp (with --clf) and
-the median |Δ meter| of each --meters, seconds per image (batched on this machine's CPU/GPU; compare rows of one run, not runs of different machines).
+start (w_avg) + 500 steps. Prints one markdown table of medians over the images: PSNR, SSIM, Δp (with --clf; also its
+mean, which a few flipped decisions move while the median hides them), |Δ meter| of each --meters, and seconds per
+image (batched, on this machine: compare rows of one run, not runs of different machines).
 
 Without --encoder it first trains one for the generator within a time budget (--minutes) on fresh tiles of the same
 dataset (other seeds than the held-out ones); --save-encoder keeps it. A bundled generator ships without its
@@ -79,11 +80,11 @@ def main():
     print(f"\n{args.n} held-out {args.dataset} tiles (seed {HELD_OUT_SEED}), generator {args.gan}, "
           f"{torch.get_num_threads()} thread(s), W+, pixel L1, lr 0.05\n")
     ms = [m for m in args.meters.split(',') if m]
-    print('| start | PSNR (dB) | SSIM |' + (' Δp |' if args.clf else '') + ''.join(f' Δ {m} |' for m in ms) + ' s/image |')
-    print('|---|---|---|' + ('---|' if args.clf else '') + '---|' * len(ms) + '---|')
+    print('| start | PSNR (dB) | SSIM |' + (' Δp | mean Δp |' if args.clf else '') + ''.join(f' Δ {m} |' for m in ms) + ' s/image |')
+    print('|---|---|---|' + ('---|---|' if args.clf else '') + '---|' * len(ms) + '---|')
     for name, kw in rows:
         m = run(G, x, args, **kw)
-        dp = f" {m.delta_p.median():.3f} |" if args.clf else ''
+        dp = f" {m.delta_p.median():.3f} | {m.delta_p.mean():.3f} |" if args.clf else ''
         dm = ''.join(f" {m[f'd_{k}'].median():.3g} |" for k in ms)
         print(f"| {name} | {m.psnr.median():.2f} | {m.ssim.median():.3f} |{dp}{dm} {m.seconds.median():.3f} |", flush=True)
 
