@@ -183,3 +183,22 @@ def test_invert_skip_bad(work, tmp_path, capsys):
                      tmp_path / 'bad.png', work / 'imgs' / 'img1.png', '--out', tmp_path / 'o', capsys=capsys)
     assert rc == 0 and 'bad.png' in err
     assert sorted(json.loads((tmp_path / 'o' / 'metrics.json').read_text())) == ['img1']
+
+
+def test_gan_run_brings_its_discriminator(work, tmp_path, capsys):
+    "A GAN training run folder: its checkpoint's D is the perceptual term of train-encoder and invert"
+    from latent_explain.inversion import load_discriminator, perceptual_distance
+    run = tmp_path / 'run'
+    assert main(['train-gan', '--data', str(work / 'histo'), '--preset', 'tiny', '--kimg', '0.008', '--batch', '4',
+                 '--snap-kimg', '0.008', '--out', str(run)]) == 0
+    D = load_discriminator(run)
+    assert D is not None and load_discriminator(work / 'gan') is None and load_discriminator('histology64') is None
+    x = gen_images(load_generator(run))
+    assert (perceptual_distance(D, x, x.flip(-1)) > 0).all()
+    rc, _, err = cli('train-encoder', '--gan', run, '--data', work / 'histo', '--steps', 2, '--batch', 2,
+                     '--out', tmp_path / 'enc', capsys=capsys)
+    assert rc == 0, err
+    rc, _, err = cli('invert', '--gan', run, '--encoder', tmp_path / 'enc', '--steps', 2, work / 'imgs' / 'img0.png',
+                     '--out', tmp_path / 'inv', capsys=capsys)
+    assert rc == 0, err
+    assert (tmp_path / 'inv' / 'img0_recon.png').is_file()
