@@ -8,7 +8,8 @@ dataset (other seeds than the held-out ones); --save-encoder keeps it. A bundled
 discriminator, so the perceptual term is off there (a GAN run folder has it in its checkpoint).
 
 Usage: python benchmarks/inversion.py [--gan histology64] [--dataset synth-histology] [--n 64] [--minutes 10]
-                                      [--encoder DIR | --save-encoder DIR] [--clf DIR] [--meters nuclei_count,...]
+                                      [--encoder DIR | --save-encoder DIR] [--clf DIR [--clf-weight 0.1]]
+                                      [--meters nuclei_count,...]
                                       [--batch 16] [--threads 0]
 """
 from __future__ import annotations
@@ -67,6 +68,8 @@ def main():
     p.add_argument('--batch', type=int, default=16); p.add_argument('--train-batch', type=int, default=8)
     p.add_argument('--train-n', type=int, default=1024); p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--mean-steps', type=int, default=500); p.add_argument('--threads', type=int, default=0)
+    p.add_argument('--clf-weight', type=float, default=0.0, help='> 0 (with --clf): adds a row, encoder + 50 steps '
+                   "that also keep the classifier's margin")
     p.add_argument('--meters', default='', help=f"comma-separated names of {', '.join(METERS)}")
     args = p.parse_args()
     tune_glibc_malloc()
@@ -77,6 +80,8 @@ def main():
     rows = [('encoder only', dict(encoder=enc, steps=0)), ('encoder + 25 steps', dict(encoder=enc, steps=25)),
             ('encoder + 50 steps', dict(encoder=enc, steps=50)),
             (f'w_avg + {args.mean_steps} steps', dict(init='mean', steps=args.mean_steps))]
+    if args.clf and args.clf_weight: rows.insert(3, (f'encoder + 50 steps, classifier term {args.clf_weight:g}',
+                                                     dict(encoder=enc, steps=50, clf_weight=args.clf_weight)))
     print(f"\n{args.n} held-out {args.dataset} tiles (seed {HELD_OUT_SEED}), generator {args.gan}, "
           f"{torch.get_num_threads()} thread(s), W+, pixel L1, lr 0.05\n")
     ms = [m for m in args.meters.split(',') if m]

@@ -152,7 +152,14 @@ def _steps(n: int, show: bool):
     from fastprogress.fastprogress import progress_bar
     return progress_bar(range(n)) if show and not IN_TEST else range(n)
 
-# %% ../nbs/20_inversion.ipynb #338cf617
+# %% ../nbs/20_inversion.ipynb #037d2662
+def _step(opt: torch.optim.Optimizer, loss: torch.Tensor):
+    "One optimiser step on `loss`, with gradients for the optimised tensors only (none left on a user's classifier or D)"
+    params = [p for g in opt.param_groups for p in g['params']]
+    for p, g in zip(params, torch.autograd.grad(loss, params)): p.grad = g
+    opt.step()
+
+# %% ../nbs/20_inversion.ipynb #c3f1c8f6
 def encoder_loss(enc: Encoder, G: nn.Module, n: int = 16, seed: int = 1234) -> dict:
     "The encoder's errors on `n` fixed generated pairs: W+ mean squared error and image L1 of the redraw"
     dev = G.w_avg.device
@@ -162,7 +169,7 @@ def encoder_loss(enc: Encoder, G: nn.Module, n: int = 16, seed: int = 1234) -> d
         was = enc.training; enc.eval(); pred = enc(img); enc.train(was)
         return {'w_mse': F.mse_loss(pred, ws).item(), 'l1': (G.synthesis(pred, noise_mode='const') - img).abs().mean().item()}
 
-# %% ../nbs/20_inversion.ipynb #711f0231
+# %% ../nbs/20_inversion.ipynb #dd77fc1d
 def _real_loss(enc, G, x, D, clf, clf_weight):
     "Loss on a batch of real images: pixel L1 + D-feature distance + classifier-output change"
     recon = G.synthesis(enc(x), noise_mode='const')
@@ -178,7 +185,7 @@ def _generated_loss(enc, G, batch, gen):
     pred = enc(img)
     return F.mse_loss(pred, ws) + (G.synthesis(pred, noise_mode='const') - img).abs().mean()
 
-# %% ../nbs/20_inversion.ipynb #da6ea78e
+# %% ../nbs/20_inversion.ipynb #1263ef4a
 def train_encoder(G: nn.Module,                 # generator to invert (frozen)
                   real_images=None,             # uint8 N×H×W×C or float N×C×H×W [-1,1] at G's size; None: generated pairs only
                   D: nn.Module | None = None,   # frozen discriminator for the perceptual term (None: term off)
@@ -206,8 +213,7 @@ def train_encoder(G: nn.Module,                 # generator to invert (frozen)
         if real is not None:
             idx = torch.randint(len(real), (batch,), generator=gen)
             loss = loss + _real_loss(enc, G, real[idx].to(G.w_avg.device), D, clf, clf_weight)
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        enc.history.append(loss.item())
+        _step(opt, loss); enc.history.append(loss.item())
         if max_seconds is not None and time.time() - t0 > max_seconds: break
     return enc.eval()
 
@@ -218,7 +224,7 @@ def _as_real(images, G) -> torch.Tensor:
     if x.ndim != 4 or x.shape[1] != c: raise DataError(f"real_images: expected {c} channels, got shape {tuple(x.shape)}")
     return x if x.shape[-2:] == (r, r) else F.interpolate(x, size=(r, r), mode='bilinear', antialias=True)
 
-# %% ../nbs/20_inversion.ipynb #d5e2fe82
+# %% ../nbs/20_inversion.ipynb #4f2b2ad0
 ENCODER_FILES = ('config.json', 'encoder.safetensors')
 
 def save_encoder(enc: Encoder, path) -> Path:
@@ -231,7 +237,7 @@ def save_encoder(enc: Encoder, path) -> Path:
     atomic_write(path / 'config.json', json.dumps({**artifact_header('encoder'), **enc.config}, indent=2))
     return path
 
-# %% ../nbs/20_inversion.ipynb #40856230
+# %% ../nbs/20_inversion.ipynb #08daef22
 def _check_generator(cfg: dict, G, path, gan):
     fp = generator_fingerprint(G)
     if cfg['fingerprint'] != fp:
@@ -259,7 +265,7 @@ def load_encoder(path,          # folder written by save_encoder / train-encoder
     if G is not None: _check_generator(cfg, G, path, gan)
     return enc.to(device).eval().requires_grad_(False)
 
-# %% ../nbs/20_inversion.ipynb #c51120b7
+# %% ../nbs/20_inversion.ipynb #5dd63e2e
 def noise_penalty(noise: list[torch.Tensor]) -> torch.Tensor:
     "NVlabs' noise regulariser: squared autocorrelation at 1-pixel shifts, at every scale down to 8×8"
     reg = 0.0
@@ -275,7 +281,7 @@ def _lr_at(step: int, steps: int, lr: float, rampup: float = 0.05, rampdown: flo
     down = 0.5 - 0.5 * math.cos(min(1.0, (1 - step / steps) / rampdown) * math.pi)
     return lr * down * min(1.0, (step + 1) / max(1.0, rampup * steps))
 
-# %% ../nbs/20_inversion.ipynb #721dc357
+# %% ../nbs/20_inversion.ipynb #59a723b9
 @dataclass
 class Inversion:
     "What `project` found: W+ codes, the noise maps (None: G's fixed maps), the reconstructions and their measures"
@@ -285,7 +291,7 @@ class Inversion:
     metrics: pd.DataFrame               # one row per image (`inversion_metrics`)
     losses: list[float]                 # the loss at every step (empty for 0 steps)
 
-# %% ../nbs/20_inversion.ipynb #92148a9b
+# %% ../nbs/20_inversion.ipynb #d3be4a46
 def _start(G, x, init, encoder, space):
     "The starting latent: N×w_dim (space 'w') or N×num_ws×w_dim ('w+')"
     if init == 'encoder':
@@ -294,13 +300,23 @@ def _start(G, x, init, encoder, space):
     else: w = G.w_avg.detach().view(1, 1, -1).expand(len(x), G.num_ws, -1)
     return (w.mean(1) if space == 'w' else w).detach().clone()
 
-def _recon_loss(G, x, ws, noise, D, loss):
+def _recon_loss(G, x, ws, noise, D, loss, keep=None):
+    "Per image: pixel loss + D-feature distance (with `D`) + `keep(recon)` (the classifier term)"
     y = render(G, ws, noise)
-    d = (y - x).abs() if loss == 'l1' else (y - x).square()
-    per = d.flatten(1).mean(1)
-    return per + perceptual_distance(D, x, y) if D is not None else per
+    per = ((y - x).abs() if loss == 'l1' else (y - x).square()).flatten(1).mean(1)
+    if D is not None: per = per + perceptual_distance(D, x, y)
+    return per + keep(y) if keep is not None else per
 
-# %% ../nbs/20_inversion.ipynb #49a9adc0
+def _keep_output(clf, x, weight):
+    "The classifier term: weight · |margin(recon) − margin(x)| of the target class (probabilities saturate), or None"
+    if clf is None or not weight: return None
+    from latent_explain.predict import ClassifierWrapper
+    c = _wrapper(clf)
+    w = ClassifierWrapper(c.clf, c.target, 'logit' if c.clf.output == 'regression' else 'margin')
+    with torch.no_grad(): p0 = w(x.to(w.clf.device))
+    return lambda y: weight * (w(y) - p0).abs()
+
+# %% ../nbs/20_inversion.ipynb #0173263e
 def project(G: nn.Module,            # generator (frozen)
             x: torch.Tensor,         # images N×C×res×res in [-1, 1]
             init: str = 'encoder',   # start from the encoder's guess or from w_avg ('mean')
@@ -313,6 +329,7 @@ def project(G: nn.Module,            # generator (frozen)
             D: nn.Module | None = None, # discriminator for the perceptual term
             loss: str = 'l1',        # pixel loss: 'l1' or 'mse'
             clf=None, meters: dict | None = None, # passed to `inversion_metrics`
+            clf_weight: float = 0.0, # > 0: also keep the classifier's target probability on the reconstruction
             progress: bool = False,  # fastprogress bar over the steps
            ) -> Inversion:
     "Find W+ codes (and optionally noise maps) under which `G` redraws `x`; batched, one latent per image"
@@ -322,12 +339,12 @@ def project(G: nn.Module,            # generator (frozen)
     x = x.to(G.w_avg.device)
     w = _start(G, x, init, encoder, space).requires_grad_(True)
     nz = [l.noise_const.detach().expand(len(x), 1, -1, -1).clone().requires_grad_(True) for l in noise_layers(G)] if noise else None
-    opt, losses = torch.optim.Adam([w] + (nz or []), lr=lr, betas=(0.9, 0.999)), []
+    opt, losses, keep = torch.optim.Adam([w] + (nz or []), lr=lr, betas=(0.9, 0.999)), [], _keep_output(clf, x, clf_weight)
     for i in _steps(steps, progress):
         for g in opt.param_groups: g['lr'] = _lr_at(i, steps, lr)
-        l = _recon_loss(G, x, w, nz, D, loss).sum()
+        l = _recon_loss(G, x, w, nz, D, loss, keep).sum()
         total = l + noise_reg * noise_penalty(nz) if noise else l
-        opt.zero_grad(set_to_none=True); total.backward(); opt.step(); losses.append(l.item() / len(x))
+        _step(opt, total); losses.append(l.item() / len(x))
         if noise:
             with torch.no_grad():
                 for n in nz: n.sub_(n.mean([2, 3], keepdim=True)).div_(n.square().mean([2, 3], keepdim=True).sqrt())
@@ -337,14 +354,14 @@ def project(G: nn.Module,            # generator (frozen)
     sec = (time.time() - t0) / len(x)
     return Inversion(ws, nz, recon, inversion_metrics(x, recon, clf, meters, sec), losses)
 
-# %% ../nbs/20_inversion.ipynb #f7a7ff2c
+# %% ../nbs/20_inversion.ipynb #f73dc0c3
 def inversion_strip(*rows: torch.Tensor) -> np.ndarray:
     "One uint8 image: each row a batch N×C×H×W in [-1, 1] (e.g. originals, encoder guesses, refined)"
     from latent_explain.realism import image_grid
     n = len(rows[0])
     return image_grid(torch.cat([r[:n].clamp(-1, 1) for r in rows]), ncols=n)
 
-# %% ../nbs/20_inversion.ipynb #3cb46999
+# %% ../nbs/20_inversion.ipynb #3a1df4f2
 def _load_gan(gan: str) -> Generator:
     try: return load_generator(gan)
     except (DataError, ModelError) as e: raise ModelError(f"--gan {gan}: {e}") from e
@@ -384,7 +401,7 @@ def _load_clf(clf):
     from latent_explain.predict import load_classifier
     return load_classifier(clf)
 
-# %% ../nbs/20_inversion.ipynb #c23d5f2f
+# %% ../nbs/20_inversion.ipynb #cf1328e6
 def _native_channels(p: Path) -> int:
     "1 for a grayscale file, else 3"
     from PIL import Image
@@ -404,7 +421,7 @@ def _to_c(a: np.ndarray, c: int) -> np.ndarray:
     if c == 3: return np.repeat(a, 3, -1)
     return np.asarray(Image.fromarray(a).convert('L'))[..., None]
 
-# %% ../nbs/20_inversion.ipynb #95f80895
+# %% ../nbs/20_inversion.ipynb #9b6a568f
 def read_for_generator(paths, G, skip_bad: bool = False) -> tuple[list[Path], list[np.ndarray], torch.Tensor]:
     "(kept paths, originals uint8 H×W×C as read, generator-range batch at G's size and channels); warns on conversions"
     from latent_explain.data import load_image
@@ -424,7 +441,7 @@ def back_to_input(recon: torch.Tensor, like: np.ndarray) -> np.ndarray:
     "A reconstruction (C×res×res, [-1, 1]) as uint8 at the size and channel count of the original `like`"
     return _to_c(_resize(from_generator_range(recon)[0], like.shape[:2]), like.shape[-1])
 
-# %% ../nbs/20_inversion.ipynb #86557994
+# %% ../nbs/20_inversion.ipynb #7e248e24
 def _check_images(images, skip_bad):
     if not images: raise DataError("invert: give one or more image files")
     missing = [p for p in images if not Path(p).is_file()]
@@ -450,7 +467,7 @@ def _write_inversion(out, kept, origs, inv, clf, meta):
     atomic_write(out / 'metrics.json', json.dumps(metrics, indent=1))
     atomic_write(out / 'config.json', json.dumps({**artifact_header('inversion'), **meta}, indent=2))
 
-# %% ../nbs/20_inversion.ipynb #92c70c03
+# %% ../nbs/20_inversion.ipynb #c76183df
 def cmd_invert(
     *images:str,              # image files to invert
     gan:str,                  # generator folder, GAN run, bundled name or NVlabs .pkl
@@ -460,6 +477,7 @@ def cmd_invert(
     lr:float=0.05,            # refinement learning rate
     space:str='w+',           # latent optimised: w+ (one w per layer) or w
     clf:str=None,             # classifier folder: adds delta_p (change of its target-class probability) to metrics.json
+    clf_weight:float=0.0,     # > 0 (needs --clf): refinement also keeps the classifier's margin on the reconstruction
     batch:int=16,             # images refined together
     skip_bad:bool=False,      # skip unreadable files (with a warning) instead of stopping at the first
     overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
@@ -467,6 +485,8 @@ def cmd_invert(
     "Reconstruct image files with a generator: encoder guess + latent refinement"
     check_number('--steps', steps, low=0, high=1_000_000, integer=True); check_number('--lr', lr, low=0, high=10)
     check_number('--batch', batch, low=1, high=4096, integer=True); check_choice('--space', space, ('w+', 'w'))
+    check_number('--clf-weight', clf_weight, low=0, high=1e6)
+    if clf_weight and not clf: raise DataError(f"--clf-weight {clf_weight}: needs a classifier; add --clf CLFDIR")
     files = _check_images(images, skip_bad)
     out = check_output(out, 'inversion', '--out', overwrite,
                        writes=('config.json', 'latents.safetensors', 'metrics.json') + tuple(f'{Path(p).stem}_recon.png' for p in files))
@@ -475,12 +495,13 @@ def cmd_invert(
     c = _load_clf(clf) if clf else None
     kept, origs, x = read_for_generator(files, G, skip_bad)
     D = load_discriminator(gan)
-    invs = [project(G, x[i:i+batch], encoder=enc, steps=steps, lr=lr, space=space, D=D, clf=c)
+    invs = [project(G, x[i:i+batch], encoder=enc, steps=steps, lr=lr, space=space, D=D, clf=c, clf_weight=clf_weight)
             for i in range(0, len(x), batch)]
     inv = Inversion(torch.cat([v.ws for v in invs]), None, torch.cat([v.recon for v in invs]),
                     pd.concat([v.metrics for v in invs], ignore_index=True), [])
     _write_inversion(out, kept, origs, inv, c, {'gan': str(gan), 'encoder': str(encoder), 'steps': steps, 'lr': lr,
-                                                'space': space, 'images': [str(p) for p in kept]})
+                                                'space': space, 'clf': clf, 'clf_weight': clf_weight,
+                                                'images': [str(p) for p in kept]})
     print(f"inverted {len(kept)} image(s) into {out}/: median PSNR {inv.metrics.psnr.median():.2f} dB")
     return out
 

@@ -202,3 +202,17 @@ def test_gan_run_brings_its_discriminator(work, tmp_path, capsys):
                      '--out', tmp_path / 'inv', capsys=capsys)
     assert rc == 0, err
     assert (tmp_path / 'inv' / 'img0_recon.png').is_file()
+
+
+def test_classifier_term_in_refinement(work, G, enc, tmp_path, capsys):
+    from latent_explain.predict import load_classifier
+    clf = load_classifier(work / 'clf')
+    x = gen_images(G)
+    inv = project(G, x, encoder=enc, steps=5, clf=clf, clf_weight=1.0)
+    assert 'delta_p' in inv.metrics and all(p.grad is None for p in clf.parameters())   # nothing left on the user's model
+    rc, _, err = cli('invert', '--gan', work / 'gan', '--encoder', work / 'enc', '--clf-weight', 1,
+                     work / 'imgs' / 'img0.png', '--out', tmp_path / 'o', capsys=capsys)
+    assert rc == 2 and '--clf-weight' in err and '--clf' in err and not (tmp_path / 'o').exists()
+    rc, _, err = cli('invert', '--gan', work / 'gan', '--encoder', work / 'enc', '--clf', work / 'clf', '--clf-weight', 1,
+                     '--steps', 3, work / 'imgs' / 'img0.png', '--out', tmp_path / 'o', capsys=capsys)
+    assert rc == 0, err
