@@ -434,7 +434,7 @@ def read_for_generator(paths, G, skip_bad: bool = False) -> tuple[list[Path], li
         if a.shape[-1] != c: warnings.warn(f"{p}: {a.shape[-1]} channel(s), converted to the generator's {c}")
         if a.shape[:2] != (r, r): warnings.warn(f"{p}: {a.shape[1]}×{a.shape[0]} px, resized to the generator's {r}×{r}")
         kept.append(p); origs.append(a); xs.append(_resize(_to_c(a, c), (r, r)))
-    if not kept: raise DataError("invert: no readable images; check the files or drop --skip-bad's skipped ones")
+    if not kept: raise DataError("invert: none of the images could be read (see the warnings); check the files")
     return kept, origs, to_generator_range(np.stack(xs))
 
 def back_to_input(recon: torch.Tensor, like: np.ndarray) -> np.ndarray:
