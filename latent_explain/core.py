@@ -123,7 +123,8 @@ def check_device(flag: str, device) -> str | None:
 FORMAT_VERSION = 1
 ARTIFACT_KINDS = {'dataset': 'dataset', 'classifier': 'classifier', 'gan-run': 'GAN training run',
                   'generator': 'generator', 'encoder': 'encoder', 'direction': 'latent direction',
-                  'explanation': 'explanation output'}
+                  'explanation': 'explanation output',
+                  'inversion': 'inversion output'}
 LOCK_FILE = '.lock'
 
 def artifact_header(kind: str) -> dict:
