@@ -44,7 +44,8 @@ def matmul_flops(n=2048, reps=8, rounds=3):
 
 def make(preset, bf16):
     import torch
-    from latent_explain.stylegan import Generator, Discriminator, gan_preset
+    from latent_explain.stylegan import Generator, gan_preset
+    from latent_explain.discriminator import Discriminator
     torch.manual_seed(0)
     cfg = gan_preset(preset)
     G, D = Generator(cfg, bf16=bf16), Discriminator(cfg, bf16=bf16)

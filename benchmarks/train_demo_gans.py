@@ -127,7 +127,8 @@ def profile_steps(images, args, steps: int = 16) -> dict:
 
 DEVICE_CHECK = r'''
 import json, sys, time, torch, torch.nn.functional as F
-from latent_explain.stylegan import Generator, Discriminator, gan_preset, compile_module
+from latent_explain.stylegan import Generator, gan_preset, compile_module
+from latent_explain.discriminator import Discriminator
 dev = torch.device(sys.argv[1]); out = {'device_name': torch.cuda.get_device_name() if dev.type == 'cuda' else 'cpu',
                                         'torch': torch.__version__}
 def sync():

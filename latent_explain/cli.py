@@ -19,7 +19,7 @@ from .classifier import cmd_train_classifier
 from .predict import cmd_predict
 from .stylegan import cmd_generate
 from .nvlabs import cmd_import_generator
-from .train_gan import cmd_train_gan
+from .train_gan_cli import cmd_train_gan
 from .realism import cmd_score_gan
 from .inversion import cmd_train_encoder, cmd_invert
 

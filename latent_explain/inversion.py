@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from .core import (IN_TEST, DataError, ModelError, ARTIFACT_KINDS, artifact_header, atomic_write,
                                  check_number, check_choice, check_device, check_output, check_unlocked, FolderLock,
                                  folder_kind, to_generator_range, from_generator_range)
-from .stylegan import Generator, Discriminator, ModulatedConv, load_generator, save_png, _unwrap
+from .stylegan import Generator, ModulatedConv, load_generator, save_png, _unwrap
+from .discriminator import Discriminator
 
 # %% auto #0
 __all__ = ['ENCODER_FILES', 'generator_fingerprint', 'Encoder', 'noise_layers', 'noise_maps', 'render', 'd_features',

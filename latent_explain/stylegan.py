@@ -18,9 +18,9 @@ from .core import (ModelError, DataError, atomic_write, artifact_header, folder_
 # %% auto #0
 __all__ = ['SKIP_PADS', 'OUTPUT_ACTS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'GENERATOR_FILES', 'BUNDLED_GENERATORS',
            'PNG_SOFTWARE', 'GANConfig', 'gan_preset', 'blur_kernel', 'FullyConnected', 'MappingNetwork',
-           'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'upsample_image', 'SynthesisNetwork', 'Generator', 'EqConv',
-           'DiscriminatorBlock', 'minibatch_std', 'Discriminator', 'save_generator', 'bundled_generator_path',
-           'load_generator', 'is_our_png', 'save_png', 'cmd_generate', 'tune_glibc_malloc', 'compile_module']
+           'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'upsample_image', 'SynthesisNetwork', 'Generator',
+           'save_generator', 'bundled_generator_path', 'load_generator', 'is_our_png', 'save_png', 'cmd_generate',
+           'tune_glibc_malloc', 'compile_module']
 
 # %% ../nbs/10_stylegan.ipynb #1ddc46fa
 def _is_pow2(n): return isinstance(n, int) and n >= 4 and (n & (n - 1)) == 0
@@ -412,107 +412,6 @@ class Generator(nn.Module):
         if not 0 <= crossover <= self.num_ws: raise DataError(f"style_mix: crossover={crossover} must be in 0..{self.num_ws}")
         w1, w2 = (self.mapping(z, truncation_psi=truncation_psi) for z in (z1, z2))
         return torch.cat([w1[:, :crossover], w2[:, crossover:]], 1)
-
-# %% ../nbs/10_stylegan.ipynb #c929c0a6
-class EqConv(nn.Module):
-    "Equalised-lr convolution (+ bias + leaky ReLU stored without √2); `down`: (low-pass, if `lowpass`, then) stride 2"
-    def __init__(self, in_ch, out_ch, k=3, bias=True, act=True, down=False, in_gain=1.0, conv_clamp=None, lowpass=True,
-                 gain=1.0):
-        "`gain`: NVlabs' layer gain (√½ on the residual paths), applied as NVlabs does only in float16 (see `_fp16_out`)"
-        super().__init__()
-        self.weight = nn.Parameter(torch.randn(out_ch, in_ch, k, k).contiguous(memory_format=torch.channels_last))
-        self.bias = nn.Parameter(torch.zeros(out_ch)) if bias else None
-        self.weight_gain, self.act, self.down, self.k, self.conv_clamp = in_gain / math.sqrt(in_ch * k * k), act, down, k, conv_clamp
-        self.fan_gain, self.gain = 1 / math.sqrt(in_ch * k * k), gain   # NVlabs' weight gain (no folded gains)
-        self.lowpass = down and lowpass
-        if self.lowpass: self.register_buffer('blur', blur_kernel(in_ch), persistent=False)
-
-    def forward(self, x):
-        half = x.dtype == torch.float16      # a float16 block of an NVlabs-style D: their order of roundings
-        w = _like((self.weight * (self.fan_gain if half else self.weight_gain)).to(x.dtype), x)
-        b = None if self.bias is None else self.bias.to(x.dtype)
-        y = self._conv(x, w, None if half else b)
-        if half: return self._fp16_out(y, b)
-        if not self.act: return y
-        y = F.leaky_relu_(y, LRELU_SLOPE)
-        # out of place: the in-place leaky ReLU's backward reads its output
-        return y.clamp(-self.conv_clamp / SQRT2, self.conv_clamp / SQRT2) if self.conv_clamp is not None else y
-
-    def _fp16_out(self, y, b):
-        "NVlabs' `bias_act` in float16: bias, activation, gain, clamp as separate roundings, activations with their √2"
-        # folding the gains into the next weights (our float32 path) rounds differently: ~1e-3 off NVlabs' logits
-        if b is not None: y = y + b.view(1, -1, 1, 1)
-        if self.act: y = F.leaky_relu(y, LRELU_SLOPE)
-        g = (SQRT2 if self.act else 1.0) * self.gain
-        if g != 1: y = y * g
-        return y.clamp(-self.conv_clamp * self.gain, self.conv_clamp * self.gain) if self.conv_clamp is not None else y
-
-    def _conv(self, x, w, b):
-        if self.down and not self.lowpass:   # plain stride 2: the 3×3 centred on every even pixel, the 1×1 on it
-            y = F.conv2d(x, w, b, stride=2, padding=1) if self.k == 3 else F.conv2d(x[..., ::2, ::2], w, b)
-        elif self.down and self.k == 3:   # pad 2 + 4-tap filter: H -> H+1, then a stride-2 valid 3×3 conv: -> H/2
-            y = F.conv2d(F.conv2d(x, self.blur.to(x.dtype), padding=2, groups=x.shape[1]), w, b, stride=2)
-        elif self.down:                 # 1×1: only the even outputs of the filtered image are needed
-            y = F.conv2d(F.conv2d(x, self.blur.to(x.dtype), stride=2, padding=1, groups=x.shape[1]), w, b)
-        else: y = F.conv2d(x, w, b, padding=self.k // 2)
-        return y
-
-class DiscriminatorBlock(nn.Module):
-    "Residual block halving the resolution"
-    def __init__(self, in_ch, out_ch, in_gain=1.0, conv_clamp=None, lowpass=True):
-        super().__init__()
-        self.conv0 = EqConv(in_ch, in_ch, 3, in_gain=in_gain, conv_clamp=conv_clamp)
-        self.conv1 = EqConv(in_ch, out_ch, 3, down=True, in_gain=SQRT2, conv_clamp=conv_clamp, lowpass=lowpass,
-                            gain=math.sqrt(0.5))
-        self.skip = EqConv(in_ch, out_ch, 1, bias=False, act=False, down=True, in_gain=in_gain * math.sqrt(0.5),
-                           lowpass=lowpass, gain=math.sqrt(0.5))
-
-    def forward(self, x):
-        # conv1's stored output y is the true activation: its leaky-ReLU √2 and the residual √½ cancel
-        return self.skip(x).add_(self.conv1(self.conv0(x)))
-
-def minibatch_std(x, group=4, num_channels=1):
-    "Append the average over features of the std over groups of samples (one channel per feature group)"
-    N, C, H, W = x.shape
-    G = max(g for g in range(1, min(group, N) + 1) if N % g == 0)
-    y = x.float().reshape(G, N // G, num_channels, C // num_channels, H, W)
-    y = (y.var(0, unbiased=False) + 1e-8).sqrt().mean([2, 3, 4])      # (N/G)×num_channels
-    y = y.reshape(-1, num_channels, 1, 1).repeat(G, 1, H, W).to(x.dtype)
-    return torch.cat([x, y], 1)
-
-class Discriminator(nn.Module):
-    "Residual StyleGAN2 discriminator: image N×C×res×res -> logits N×1"
-    def __init__(self, cfg: GANConfig, channels_last: bool | None = None, bf16: bool = False):
-        super().__init__()
-        self.cfg, self.channels_last, self.bf16 = cfg, channels_last, bf16
-        ch = cfg.d_channels
-        ress = [2 ** i for i in range(int(math.log2(cfg.res)), 2, -1)]   # res, res/2, ..., 8
-        self.fromrgb = EqConv(cfg.img_channels, ch[cfg.res], 1, conv_clamp=cfg.conv_clamp)
-        self.blocks = nn.ModuleList(DiscriminatorBlock(ch[r], ch[r // 2], in_gain=SQRT2 if r == cfg.res else 1.0,
-                                                       conv_clamp=cfg.conv_clamp, lowpass=cfg.d_lowpass) for r in ress)
-        c4 = ch[4]
-        self.mbstd_group, self.mbstd_channels = cfg.mbstd_group, cfg.mbstd_channels
-        self.conv = EqConv(c4 + cfg.mbstd_channels, c4, 3, conv_clamp=cfg.conv_clamp)
-        self.fc = FullyConnected(c4 * 16, c4, activate=True)
-        self.fc.weight_gain *= SQRT2                                  # the conv's √2, folded
-        self.out = FullyConnected(c4, 1)
-        if cfg.stored_filters: _store_filters(self)
-
-    def forward(self, img, force_fp32: bool | None = None):
-        "Logits N×1; `force_fp32`: False runs the `cfg.fp16_res` blocks in float16 (as NVlabs'), True float32; None: float16 only on CUDA"
-        c, r = self.cfg.img_channels, self.cfg.res
-        if img.ndim != 4 or img.shape[1:] != (c, r, r):
-            raise DataError(f"Discriminator: images must be N×{c}×{r}×{r}, got {tuple(img.shape)}")
-        if force_fp32 is None: force_fp32 = img.device.type != 'cuda'   # the generator's rule
-        half = _fp16_from(self.cfg, force_fp32, self.bf16)
-        with _autocast(img.device.type, self.bf16):
-            x = img.contiguous(memory_format=_memory_format(img, self.channels_last))
-            for i, blk in enumerate(self.blocks):
-                x = _precision(x, r >> i >= half)   # fromRGB runs in the first block's precision, as in NVlabs
-                x = blk(self.fromrgb(x) if i == 0 else x)
-            x = _precision(x, False)                         # NVlabs' epilogue is float32
-            x = self.conv(minibatch_std(x, self.mbstd_group, self.mbstd_channels))
-        return self.out(self.fc(x.flatten(1).float()))      # the small head runs in fp32: logits are always fp32
 
 # %% ../nbs/10_stylegan.ipynb #1f03a4a7
 def _unwrap(m):

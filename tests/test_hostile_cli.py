@@ -13,7 +13,8 @@ from PIL import Image
 
 from latent_explain.cli import main
 from latent_explain.core import FolderLock, LOCK_FILE
-import latent_explain.train_gan as train_gan_module
+import latent_explain.train_gan_cli as train_gan_cli
+import latent_explain.realism as realism_module
 import latent_explain.classifier as classifier_module
 
 from conftest import EXE, run_cli
@@ -223,8 +224,9 @@ EARLY = [  # (command line; {out} is a folder that must not appear, {histo} the 
 def no_heavy_work(monkeypatch):
     "Make reading the training images or training itself fail loudly: validation must come first"
     def reached(*a, **k): raise AssertionError('expensive work started before the arguments were checked')
-    for mod, name in [(train_gan_module, 'read_image_folder'), (train_gan_module, 'train_gan'),
-                      (classifier_module, 'train_classifier'), (train_gan_module, 'score_generator')]:
+    for mod, name in [(train_gan_cli, 'read_image_folder'), (train_gan_cli, 'train_gan'),
+                      (classifier_module, 'train_classifier'), (realism_module, 'score_generator'),
+                      (realism_module, 'read_image_folder')]:
         monkeypatch.setattr(mod, name, reached)
 
 @pytest.mark.parametrize('line,says', EARLY, ids=[f"{i:02d}-{l.split()[0]}" for i, (l, _) in enumerate(EARLY)])

@@ -215,7 +215,8 @@ def test_fresh_process_needs_no_nvlabs_code(tmp_path):
 
 def test_stored_filters_roundtrip(tmp_path):
     "With `stored_filters`, each resampling filter is a saved weight; without (all existing configs), nothing changes"
-    from latent_explain.stylegan import GANConfig, Generator, Discriminator, gan_preset, save_generator
+    from latent_explain.stylegan import GANConfig, Generator, gan_preset, save_generator
+    from latent_explain.discriminator import Discriminator
     plain = gan_preset('tiny')
     cfg = GANConfig.from_dict({**plain.to_dict(), 'stored_filters': True, 'd_lowpass': True})
     assert not GANConfig.from_dict(plain.to_dict()).stored_filters
@@ -235,7 +236,8 @@ def test_stored_filters_roundtrip(tmp_path):
 @pytest.mark.parametrize('key', ['G_ema', 'D'])
 def test_standard_filters_give_our_fixed_kernels(monkeypatch, key):
     "With NVlabs' standard [1,3,3,1] filters, the converted (flipped, scaled) filters are exactly our fixed kernels"
-    from latent_explain.stylegan import GANConfig, Generator, Discriminator
+    from latent_explain.stylegan import GANConfig, Generator
+    from latent_explain.discriminator import Discriminator
     f = torch.tensor([1., 3., 3., 1.])
     f = torch.outer(f, f) / 64
     def standard(net):

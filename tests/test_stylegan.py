@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 from latent_explain.data import ModelError, DataError
-from latent_explain.stylegan import (GANConfig, gan_preset, Generator, Discriminator, save_generator, load_generator,
-                                     cmd_generate, minibatch_std)
+from latent_explain.stylegan import GANConfig, gan_preset, Generator, save_generator, load_generator, cmd_generate
+from latent_explain.discriminator import Discriminator, minibatch_std
 
 
 def make_G(channels=3, preset='tiny', seed=0, train_noise=True):
@@ -293,7 +293,7 @@ def _dtypes_seen(model, kind, run):
 def test_fp16_res_discriminator():
     "NVlabs' num_fp16_res: D's top blocks run in float16 (fromRGB with them), the rest and the epilogue in float32"
     from dataclasses import replace
-    from latent_explain.stylegan import EqConv
+    from latent_explain.discriminator import EqConv
     torch.manual_seed(0)
     cfg = replace(gan_preset('tiny32'), fp16_res=2, conv_clamp=256.)
     D, x = Discriminator(cfg), torch.randn(4, 3, 32, 32)

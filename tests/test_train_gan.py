@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np, torch, pytest
 from latent_explain.data import DataError
 from latent_explain.stylegan import gan_preset, load_generator
-from latent_explain.train_gan import train_gan, GANTrainer, ema_beta, cmd_train_gan, sample_indices, StopRequest
+from latent_explain.train_gan import train_gan, GANTrainer, ema_beta, sample_indices, StopRequest
+from latent_explain.train_gan_cli import cmd_train_gan
 from latent_explain.gan_run import TrainOptions, read_state
 from latent_explain.augment import ada_augment, diff_augment, translate, ada_adjust
 from latent_explain.realism import c2st, meter_distance
