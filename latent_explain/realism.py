@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import IN_TEST, DataError, to_generator_range, from_generator_range, check_number
-from .data import read_image_folder
+from .data import read_image_folder, image_paths
 from .stylegan import load_generator
 
 # %% auto #0
@@ -232,8 +232,10 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
     check_number('--c2st-epochs', c2st_epochs, low=1, high=10_000, integer=True, hint='train each classifier at least 1 epoch')
     check_number('--threads', threads, low=0, high=1024, integer=True)
     if threads > 0: torch.set_num_threads(threads)
+    paths = image_paths(data)   # a missing or empty --data fails here, before the generator is even loaded
+    if not paths: raise DataError(f"--data {data}: no image files found; point it to a folder of images")
     G = load_generator(gan)
-    real = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res, on_error='skip' if skip_bad else 'raise')
+    real = read_image_folder(paths, channels=G.cfg.img_channels, res=G.cfg.res, on_error='skip' if skip_bad else 'raise')
     r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views, repeats=repeats,
                         c2st_epochs=c2st_epochs)
     print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))
