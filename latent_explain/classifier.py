@@ -137,7 +137,7 @@ class Classifier(nn.Module):
     def forward(self, x): return self.model(x)  # x: normalised classifier input, as fastai feeds `learn.model`
 
     @property
-    def device(self): return next(self.parameters()).device
+    def device(self): return next(self.parameters(), torch.zeros(0)).device   # a module may have no weights
 
     def __repr__(self):
         arch = (self.build or {}).get('arch', type(self.model).__name__)

@@ -1,0 +1,99 @@
+"""`fit-direction` and `explain` end to end on 16 px models: every file `explain` promises, the probabilities it writes
+recomputed from its raw frames, and the hostile cases (another generator's direction, no images, bad α, wrong folders)."""
+import json
+from pathlib import Path
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from latent_explain.cli import main
+from latent_explain.stylegan import Generator, gan_preset, save_generator
+from latent_explain.datasets import synth_histology
+from latent_explain.inversion import train_encoder, save_encoder
+from latent_explain.predict import load_classifier, ClassifierWrapper
+from latent_explain.core import to_generator_range
+
+pytestmark = pytest.mark.slow
+
+
+def tiny_G(seed=0):
+    torch.manual_seed(seed)
+    return Generator(gan_preset('tiny')).eval().requires_grad_(False)
+
+
+def cli(*args, capsys):
+    try: rc = main([str(a) for a in args])
+    except SystemExit as e: rc = e.code
+    out, err = capsys.readouterr()
+    assert 'Traceback' not in err, err
+    return rc, out, err
+
+
+@pytest.fixture(scope='module')
+def work(tmp_path_factory):
+    "A generator and another, an encoder, a classifier trained on 16 px tiles, and three image files"
+    d = tmp_path_factory.mktemp('explain')
+    G = tiny_G()
+    save_generator(G, d / 'gan'); save_generator(tiny_G(seed=1), d / 'other')
+    save_encoder(train_encoder(G, steps=30, batch=8, lr=3e-3, progress=False), d / 'enc')
+    assert main(['data', 'synth-histology', '--n', '24', '--size', '16', '--seed', '1', '--out', str(d / 'histo'),
+                 '--no-sheet']) == 0
+    assert main(['train-classifier', '--data', str(d / 'histo'), '--epochs', '1', '--size', '16', '--bs', '8',
+                 '--out', str(d / 'clf')]) == 0
+    ds = synth_histology(n=8, size=16, seed=5)
+    (d / 'imgs').mkdir()
+    for i in range(3): Image.fromarray(ds.images[i]).save(d / 'imgs' / f'tile{i}.png')
+    return d
+
+
+@pytest.mark.parametrize('method', ['optimize', 'gradient', 'pixel'])
+def test_fit_then_explain_writes_every_file(work, method, capsys):
+    dirn, out = work / f'dir-{method}', work / f'out-{method}'
+    rc, _, err = cli('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--method', method, '--steps', 10,
+                     '--n', 64, '--out', dirn, capsys=capsys)
+    assert rc == 0, err
+    cfg = json.loads((dirn / 'config.json').read_text())
+    assert cfg['kind'] == 'direction' and cfg['method'] == method
+    imgs = sorted((work / 'imgs').glob('*.png'))
+    rc, _, err = cli('explain', '--gan', work / 'gan', '--clf', work / 'clf', '--encoder', work / 'enc', '--direction', dirn,
+                     *imgs, '--frames', 5, '--out', out, capsys=capsys)
+    assert rc == 0, err
+    assert json.loads((out / 'config.json').read_text())['kind'] == 'explanation'
+    w = ClassifierWrapper(load_classifier(work / 'clf'), target=1, output='prob')
+    for p in imgs:
+        for suffix in ('_strip.png', '.gif', '.html', '.json'): assert (out / f'{p.stem}{suffix}').stat().st_size > 0
+        frames = sorted((out / f'{p.stem}_frames').glob('*.png'))
+        assert [f.name for f in frames] == [f'{i:02d}.png' for i in range(5)]
+        raw = np.stack([np.asarray(Image.open(f)) for f in frames])
+        assert raw.shape == (5, 16, 16, 3)
+        j = json.loads((out / f'{p.stem}.json').read_text())
+        assert j['alphas'] == sorted(j['alphas']) and len(j['probs']) == 5
+        with torch.no_grad(): again = w(to_generator_range(raw)).numpy()   # independent of the explainer's own numbers
+        assert np.abs(again - np.asarray(j['probs'])).max() < 0.05
+
+
+def test_explain_refusals(work, capsys):
+    img = sorted((work / 'imgs').glob('*.png'))[0]
+    rc, _, _ = cli('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--method', 'gradient', '--out',
+                   work / 'dir-g', capsys=capsys)
+    assert rc == 0
+    base = ['explain', '--gan', work / 'gan', '--clf', work / 'clf', '--direction', work / 'dir-g']
+    cases = [
+        (['explain', '--gan', work / 'other', '--clf', work / 'clf', '--direction', work / 'dir-g', '--steps', 2, img],
+         'another generator'),
+        (base + ['--encoder', work / 'enc'], 'give one or more image files'),
+        (base + ['--encoder', work / 'enc', '--alphas', '1', img], 'two or more'),
+        (base + ['--encoder', work / 'enc', '--alphas', 'a,b', img], 'comma-separated'),
+        (base + [img], '--encoder'),
+        (base + ['--encoder', work / 'enc', '--frames', 1, img], '--frames'),
+    ]
+    for i, (args, msg) in enumerate(cases):
+        out = work / f'refused{i}'
+        rc, _, err = cli(*args, '--out', out, capsys=capsys)
+        assert rc == 2 and msg in err, (args, err)
+        assert not out.exists()
+    rc, _, err = cli(*base, '--encoder', work / 'enc', img, '--out', work / 'gan', capsys=capsys)
+    assert rc == 2 and 'generator' in err                     # never into another kind of folder
+    rc, _, err = cli('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--method', 'pca', '--out', work / 'x', capsys=capsys)
+    assert rc == 2 and '--method' in err
