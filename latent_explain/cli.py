@@ -24,6 +24,7 @@ from .realism import cmd_score_gan
 from .inversion import cmd_train_encoder, cmd_invert
 from .direction import cmd_fit_direction
 from .explain import cmd_explain
+from .evaluate import cmd_evaluate
 
 # %% auto #0
 __all__ = ['COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'cli_terms', 'main']
@@ -56,7 +57,7 @@ def cmd_data(
 COMMANDS = {'data': cmd_data, 'train-classifier': cmd_train_classifier, 'predict': cmd_predict,
             'train-gan': cmd_train_gan, 'generate': cmd_generate, 'score-gan': cmd_score_gan,
             'import-generator': cmd_import_generator, 'train-encoder': cmd_train_encoder, 'invert': cmd_invert,
-            'fit-direction': cmd_fit_direction, 'explain': cmd_explain}
+            'fit-direction': cmd_fit_direction, 'explain': cmd_explain, 'evaluate': cmd_evaluate}
 POSITIONAL = {'data': ['name'], 'import-generator': ['pkl']}  # parameters given without --
 
 def _summary(f): return (inspect.getdoc(f) or '').splitlines()[0]

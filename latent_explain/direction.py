@@ -142,11 +142,12 @@ def _cloud_scale(G, space: str, n: int = 512, seed: int = 0) -> tuple[torch.Tens
     X = to_space(G, sample_latents(G, n, seed, mix=space == 'w+'), space).detach().cpu()
     return X, float(X.std(0).square().mean().sqrt())
 
-def _fit_logistic(G, scorer, space, k, n, seed, **_):
+def _fit_logistic(G, scorer, space, k, n, seed, threshold=0.0, **_):
     "Schutte et al. 2021: label sampled latents by the classifier, fit a logistic regression, take its unit normal"
     from sklearn.linear_model import LogisticRegression
     ws = sample_latents(G, n, seed, mix=space == 'w+')
-    y = (score_latents(G, scorer, ws) > 0).numpy()
+    s = score_latents(G, scorer, ws)   # threshold 'median': label by the score's median (a model that calls all one class)
+    y = (s > (s.median() if threshold == 'median' else threshold)).numpy()
     if min(y.sum(), (~y).sum()) < 5:
         raise DataError(f"logistic: the classifier calls {int(y.sum())} of {n} generated images {scorer_name(scorer)!r}; "
                         "both classes need ≥ 5 — sample more (n=), or use method='optimize', which needs no labels")

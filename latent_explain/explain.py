@@ -341,7 +341,7 @@ def cmd_explain(
     clf:str,                  # classifier folder
     direction:str,            # direction folder (written by `latent-explain fit-direction` for this generator)
     out:str,                  # folder for <stem>_strip.png, .gif, .html, .json and <stem>_frames/
-    encoder:str=None,         # encoder folder of the generator (without: the inversion starts at w_avg; give --steps)
+    encoder:str=None,         # encoder folder or bundled name (without: the inversion starts at w_avg; give --steps)
     steps:int=0,              # refinement steps after the encoder's guess
     frames:int=9,             # frames per series
     alphas:str=None,          # comma-separated α values for every image (default: per image, a range crossing the boundary)
@@ -362,7 +362,7 @@ def cmd_explain(
     d = load_direction(direction, G if direction_needs_generator(direction) else None, c)
     if index >= max(d.k, 1): raise DataError(f"--index {index}: the direction has {d.k} vector(s)")
     enc = None
-    if encoder is not None: enc = load_encoder(encoder, G, gan=gan) if Path(encoder).is_dir() else _no_encoder(encoder)
+    if encoder is not None: enc = load_encoder(encoder, G, gan=gan)
     elif steps == 0 and d.method != 'pixel': raise DataError("explain: give --encoder ENCDIR, or --steps N to invert from w_avg")
     kept, origs, x = read_for_generator(files, G, skip_bad)
     ex = Explainer(G, c, enc, steps=steps, target=d.target, D=load_discriminator(gan))
@@ -382,6 +382,3 @@ def direction_needs_generator(path) -> bool:
     "Whether the direction folder at `path` belongs to a generator (all methods but the pixel baseline)"
     try: return json.loads((Path(path) / 'config.json').read_text()).get('method') != 'pixel'
     except (OSError, ValueError): return True
-
-def _no_encoder(encoder):
-    raise ModelError(f"--encoder {encoder}: no such folder; train one with `latent-explain train-encoder`")

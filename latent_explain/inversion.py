@@ -23,8 +23,8 @@ from .discriminator import Discriminator
 # %% auto #0
 __all__ = ['ENCODER_FILES', 'generator_fingerprint', 'Encoder', 'noise_layers', 'noise_maps', 'render', 'd_features',
            'perceptual_distance', 'load_discriminator', 'image_metrics', 'inversion_metrics', 'encoder_loss',
-           'train_encoder', 'save_encoder', 'load_encoder', 'noise_penalty', 'Inversion', 'project', 'inversion_strip',
-           'cmd_train_encoder', 'read_for_generator', 'back_to_input', 'cmd_invert']
+           'train_encoder', 'save_encoder', 'encoder_path', 'load_encoder', 'noise_penalty', 'Inversion', 'project',
+           'inversion_strip', 'cmd_train_encoder', 'read_for_generator', 'back_to_input', 'cmd_invert']
 
 # %% ../nbs/20_inversion.ipynb #4216bf32
 def generator_fingerprint(G: nn.Module) -> str:
@@ -246,14 +246,23 @@ def _check_generator(cfg: dict, G, path, gan):
                          f"{cfg['fingerprint'][:12]}), not for {gan or 'this generator'} ({fp[:12]}); train one for it "
                          "with `latent-explain train-encoder`")
 
-def load_encoder(path,          # folder written by save_encoder / train-encoder
+def encoder_path(name) -> Path:
+    "An encoder folder, or the encoder bundled with the generator of that name (`histology64`, …)"
+    from latent_explain.stylegan import BUNDLED_GENERATORS, bundled_generator_path
+    p = Path(name)
+    if p.is_dir(): return p
+    if str(name) in BUNDLED_GENERATORS and (bundled_generator_path(str(name)) / 'encoder').is_dir():
+        return bundled_generator_path(str(name)) / 'encoder'
+    raise ModelError(f"--encoder {name}: no such folder or bundled encoder; train one with `latent-explain train-encoder`")
+
+def load_encoder(path,          # folder written by save_encoder / train-encoder, or a bundled generator's name
                  G=None,        # the generator it will be used with: refused unless the encoder was trained for it
                  gan: str = '', # G's name or folder, for the messages
                  device='cpu',
                 ) -> Encoder:
     "Load an encoder folder (float32, eval mode); `ModelError` naming the file, or both generators on a mismatch"
     from safetensors.torch import load_file
-    path = Path(path)
+    path = encoder_path(path)
     if folder_kind(path) != 'encoder':
         raise ModelError(f"{path}: not an encoder folder; pass a folder written by `latent-explain train-encoder`")
     try:
@@ -472,7 +481,7 @@ def _write_inversion(out, kept, origs, inv, clf, meta):
 def cmd_invert(
     *images:str,              # image files to invert
     gan:str,                  # generator folder, GAN run, bundled name or NVlabs .pkl
-    encoder:str,              # encoder folder (written by `latent-explain train-encoder` for this generator)
+    encoder:str,              # encoder folder (written by `latent-explain train-encoder` for this generator) or bundled name
     out:str,                  # folder for <stem>_recon.png, latents.safetensors, metrics.json, config.json
     steps:int=50,             # refinement steps after the encoder's guess (0: the encoder alone)
     lr:float=0.05,            # refinement learning rate
@@ -492,7 +501,7 @@ def cmd_invert(
     out = check_output(out, 'inversion', '--out', overwrite,
                        writes=('config.json', 'latents.safetensors', 'metrics.json') + tuple(f'{Path(p).stem}_recon.png' for p in files))
     G = _load_gan(gan)
-    enc = load_encoder(encoder, G, gan=gan) if Path(encoder).is_dir() else _no_encoder(encoder)
+    enc = load_encoder(encoder, G, gan=gan)
     c = _load_clf(clf) if clf else None
     kept, origs, x = read_for_generator(files, G, skip_bad)
     D = load_discriminator(gan)
@@ -505,6 +514,3 @@ def cmd_invert(
                                                 'images': [str(p) for p in kept]})
     print(f"inverted {len(kept)} image(s) into {out}/: median PSNR {inv.metrics.psnr.median():.2f} dB")
     return out
-
-def _no_encoder(encoder):
-    raise ModelError(f"--encoder {encoder}: no such folder; train one with `latent-explain train-encoder`")
