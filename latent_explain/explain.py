@@ -145,9 +145,10 @@ def plot_explanation(e: Explanation, max_frames: int = 9, scale: float = 1.1):
         _show(axs[0, 3 + j], _u8(e.frames[i]), f'α={e.alphas[i]:+.1f}{mark}\np={e.probs[i]:.2f}')
         axs[1, 3 + j].imshow(d[i], cmap='RdBu_r', vmin=-lim, vmax=lim); axs[1, 3 + j].set_axis_off()
     for ax in axs[1, :3]: ax.set_axis_off()
-    axs[1, 3].set_title('frame − reconstruction', fontsize=7, loc='left')
-    fig.suptitle(f'{e.name}: p({e.target}) along the {e.method} direction', fontsize=8)
-    fig.tight_layout(pad=0.3)
+    axs[1, 2].text(0.95, 0.5, 'frame −\nreconstruction\n(red: brighter)', ha='right', va='center', fontsize=7,
+                   transform=axs[1, 2].transAxes)
+    fig.suptitle(f'{e.name}: p({e.target}) along the {e.method} direction (◆ the flip)', fontsize=8)
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.93))
     return fig
 
 # %% ../nbs/22_explain.ipynb #c4a605e3
