@@ -30,7 +30,7 @@ demo: venv
 	@for ds in synth-histology synth-knee ihc; do \
 	  $(VENV)/bin/latent-explain data $$ds --n 400 --seed 0 --out $(DEMO_DIR)/$$ds --overwrite || exit 1; \
 	done
-	@for g in histology64 ihc64; do \
+	@for g in histology64 ihc64 knee64; do \
 	  $(VENV)/bin/latent-explain generate --gan $$g --n 16 --seed 0 --out $(DEMO_DIR)/$$g-samples.png || exit 1; \
 	done
 	@echo "Demo datasets written under $(DEMO_DIR)/ (each has labels.csv, class folders and contact_sheet.png),"

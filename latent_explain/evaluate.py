@@ -119,10 +119,14 @@ def evaluate_direction(ex: Explainer, d: Direction,
                        real: torch.Tensor | None = None, # real images for the realism C2ST (≥ 8)
                        planted: str | None = None,   # the dataset's planted meter
                        real_sd: dict | None = None,  # each meter's sd over real images (for `attribute_changed`)
-                       sanity: bool = True, c2st_epochs: int = 15) -> dict:
+                       sanity: bool = True, c2st_epochs: int = 15,
+                       a_max: float | None = None,   # α range ±a_max for every image; None: each image's series
+                      ) -> dict:
     "Every faithfulness metric of one direction on held-out images; what can't be computed is named in `not_computed`"
     t0, skipped = time.time(), {}
-    es = ex.explain_batch(x, d)
+    # the default scores the series users see (each ends just past its flip); a fixed range asks what the direction
+    # itself changes, which a series that flips early never reaches
+    es = ex.explain_batch(x, d, alphas=None if a_max is None else np.linspace(-a_max, a_max, 9))
     res = dict(method=d.method, space=d.space, validity=validity(es), monotonicity=monotonicity(es))
     res['proximity_l1'], res['proximity_ssim'] = proximity(es)
     res['delta_p_below_0.1'] = float(np.mean([abs(e.p_original - e.p_recon) < 0.1 for e in es]))
@@ -170,7 +174,8 @@ def read_eval_set(data, G, n: int = 32, seed: int = 0, n_real: int = 256) -> dic
 
 # %% ../nbs/30_evaluate.ipynb #6c1b78ba
 def evaluate(G, clf, data, encoder=None, methods=METHODS, n: int = 32, steps: int = 0, seed: int = 0,
-             sanity: bool = True, progress: bool = False, c2st_epochs: int = 15, target=None, **fit_kw) -> dict:
+             sanity: bool = True, progress: bool = False, c2st_epochs: int = 15, target=None,
+             a_max: float | None = None, **fit_kw) -> dict:
     "Every method's faithfulness metrics on a dataset folder's held-out images: {method: metrics}"
     from latent_explain.inversion import _steps
     ev = read_eval_set(data, G, n, seed)
@@ -183,7 +188,7 @@ def evaluate(G, clf, data, encoder=None, methods=METHODS, n: int = 32, steps: in
         try: d = fit_direction(None if m == 'pixel' else ex.G, ex.scorer, m, n=512, seed=seed, **fit_kw)
         except (DataError, ModelError) as e:
             out[m] = dict(method=m, error=str(e)); continue
-        r = evaluate_direction(ex, d, ev['x'], ev['masks'], ev['real'], ev['planted'], sd, sanity, c2st_epochs)
+        r = evaluate_direction(ex, d, ev['x'], ev['masks'], ev['real'], ev['planted'], sd, sanity, c2st_epochs, a_max)
         r['seconds'] = round(time.time() - t0, 2)
         out[m] = r
     return dict(dataset=ev['dataset'], planted=ev['planted'], n_images=len(ev['x']), methods=out)
@@ -201,6 +206,7 @@ def cmd_evaluate(
     seed:int=0,               # picks the images and seeds the fits
     sanity:bool=True,         # the model-randomisation test (--no-sanity skips it)
     c2st_epochs:int=15,       # epochs of the realism C2ST
+    alpha_max:float=0,        # score every image on the same α range ±alpha_max (0: each image's own series)
     overwrite:bool=False,     # replace an existing --json file
 ):
     "Score every direction method's explanations on planted ground truth, as JSON"
@@ -211,6 +217,7 @@ def cmd_evaluate(
     if bad or not ms: raise DataError(f"--methods {methods}: unknown {bad}; choose from {', '.join(METHODS)}")
     check_number('--n', n, low=2, high=100_000, integer=True); check_number('--steps', steps, low=0, integer=True)
     check_number('--c2st-epochs', c2st_epochs, low=1, high=1000, integer=True)
+    check_number('--alpha-max', alpha_max, low=0, high=100)
     out = Path(json)
     if out.suffix.lower() != '.json': raise DataError(f"--json {out}: give a .json file name")
     if out.is_dir(): raise DataError(f"--json {out}: is a folder; give a .json file name")
@@ -220,8 +227,9 @@ def cmd_evaluate(
     G, c = _load_gan(gan), _load_clf(clf)
     enc = load_encoder(encoder, G, gan=gan) if encoder else None
     if enc is None and steps == 0: raise DataError("evaluate: give --encoder ENCDIR, or --steps N to invert from w_avg")
-    res = evaluate(G, c, data, enc, ms, n=n, steps=steps, seed=seed, sanity=sanity, progress=not IN_TEST, c2st_epochs=c2st_epochs)
-    res.update(gan=str(gan), clf=str(clf), encoder=encoder, data=str(data))
+    res = evaluate(G, c, data, enc, ms, n=n, steps=steps, seed=seed, sanity=sanity, progress=not IN_TEST,
+                   c2st_epochs=c2st_epochs, a_max=alpha_max or None)
+    res.update(gan=str(gan), clf=str(clf), encoder=encoder, data=str(data), alpha_max=alpha_max or None)
     import json as _json
     atomic_write(out, _json.dumps(res, indent=1, default=float))
     for m, r in res['methods'].items():

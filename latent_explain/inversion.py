@@ -377,7 +377,7 @@ def _load_gan(gan: str) -> Generator:
     except (DataError, ModelError) as e: raise ModelError(f"--gan {gan}: {e}") from e
 
 def cmd_train_encoder(
-    gan:str,                  # generator folder, GAN run, bundled name (histology64, ihc64) or NVlabs .pkl
+    gan:str,                  # generator folder, GAN run, bundled name (histology64, ihc64, knee64) or NVlabs .pkl
     data:str,                 # folder of real images (class folders or labels.csv are fine; labels are ignored)
     out:str,                  # encoder folder to write (config.json + encoder.safetensors)
     clf:str=None,             # classifier folder: keep its output on the reconstructions

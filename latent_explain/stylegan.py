@@ -442,7 +442,8 @@ def save_generator(G: Generator, # generator to save (a torch.compile / DDP wrap
     return path
 
 BUNDLED_GENERATORS = {'histology64': 'synthetic H&E tiles (`synth_histology`), 64 px RGB',
-                      'ihc64': "tiles of scikit-image's immunohistochemistry image, 64 px RGB"}
+                      'ihc64': "tiles of scikit-image's immunohistochemistry image, 64 px RGB",
+                      'knee64': 'synthetic knee radiographs (`synth_knee`, marker_bias 0.5), 64 px grayscale'}
 
 def bundled_generator_path(name: str) -> Path:
     "Folder of the generator `name` shipped inside the package (see `BUNDLED_GENERATORS`)"

@@ -131,8 +131,9 @@ def test_per_channel_noise_roundtrip_and_old_configs(tmp_path):
 def test_new_defaults_old_configs_and_resume(tmp_path):
     "New generators: replicated skip padding and a tanh output; configs written before either existed load and resume as trained"
     from latent_explain.gan_run import read_config
-    bundled = load_generator('histology64').cfg                      # bundled: zero padding, linear output
-    assert (bundled.skip_pad, bundled.output_act) == ('zero', 'linear')
+    for name in ('histology64', 'ihc64', 'knee64'):                 # bundled: today's defaults, noise at 64 px only
+        bundled = load_generator(name).cfg
+        assert (bundled.skip_pad, bundled.output_act, bundled.noise_from) == ('replicate', 'tanh', 64), name
     torch.manual_seed(0)
     G = make_G()
     assert (G.cfg.skip_pad, G.cfg.output_act) == ('replicate', 'tanh')
