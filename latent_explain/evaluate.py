@@ -175,11 +175,11 @@ def read_eval_set(data, G, n: int = 32, seed: int = 0, n_real: int = 256) -> dic
 # %% ../nbs/30_evaluate.ipynb #6c1b78ba
 def evaluate(G, clf, data, encoder=None, methods=METHODS, n: int = 32, steps: int = 0, seed: int = 0,
              sanity: bool = True, progress: bool = False, c2st_epochs: int = 15, target=None,
-             a_max: float | None = None, **fit_kw) -> dict:
+             a_max: float | None = None, clf_weight: float = 0.0, **fit_kw) -> dict:
     "Every method's faithfulness metrics on a dataset folder's held-out images: {method: metrics}"
     from latent_explain.inversion import _steps
     ev = read_eval_set(data, G, n, seed)
-    ex = Explainer(G, clf, encoder, steps=steps, target=target)
+    ex = Explainer(G, clf, encoder, steps=steps, target=target, clf_weight=clf_weight)
     sd = meter_sds(ev['real'], ex.meters)
     out = {}
     for m in _steps(len(methods), progress) if progress else methods:
@@ -203,6 +203,7 @@ def cmd_evaluate(
     methods:str=','.join(METHODS), # comma-separated direction methods
     n:int=32,                 # held-out images
     steps:int=0,              # inversion refinement steps
+    clf_weight:float=0.0,     # > 0 (with --steps): the refinement also keeps the classifier's output on the reconstruction
     seed:int=0,               # picks the images and seeds the fits
     sanity:bool=True,         # the model-randomisation test (--no-sanity skips it)
     c2st_epochs:int=15,       # epochs of the realism C2ST
@@ -217,7 +218,7 @@ def cmd_evaluate(
     if bad or not ms: raise DataError(f"--methods {methods}: unknown {bad}; choose from {', '.join(METHODS)}")
     check_number('--n', n, low=2, high=100_000, integer=True); check_number('--steps', steps, low=0, integer=True)
     check_number('--c2st-epochs', c2st_epochs, low=1, high=1000, integer=True)
-    check_number('--alpha-max', alpha_max, low=0, high=100)
+    check_number('--alpha-max', alpha_max, low=0, high=100); check_number('--clf-weight', clf_weight, low=0, high=1e6)
     out = Path(json)
     if out.suffix.lower() != '.json': raise DataError(f"--json {out}: give a .json file name")
     if out.is_dir(): raise DataError(f"--json {out}: is a folder; give a .json file name")
@@ -228,8 +229,9 @@ def cmd_evaluate(
     enc = load_encoder(encoder, G, gan=gan) if encoder else None
     if enc is None and steps == 0: raise DataError("evaluate: give --encoder ENCDIR, or --steps N to invert from w_avg")
     res = evaluate(G, c, data, enc, ms, n=n, steps=steps, seed=seed, sanity=sanity, progress=not IN_TEST,
-                   c2st_epochs=c2st_epochs, a_max=alpha_max or None)
-    res.update(gan=str(gan), clf=str(clf), encoder=encoder, data=str(data), alpha_max=alpha_max or None)
+                   c2st_epochs=c2st_epochs, a_max=alpha_max or None, clf_weight=clf_weight)
+    res.update(gan=str(gan), clf=str(clf), encoder=encoder, data=str(data), alpha_max=alpha_max or None, steps=steps,
+               clf_weight=clf_weight)
     import json as _json
     atomic_write(out, _json.dumps(res, indent=1, default=float))
     for m, r in res['methods'].items():

@@ -222,6 +222,7 @@ class Explainer:
                  target=None,               # class explained (index or name); default: the last class
                  meters: dict | None = None,# name -> meter measured per frame; default: `default_meters`
                  lr: float = 0.05, D=None,  # refinement learning rate and discriminator (perceptual term)
+                 clf_weight: float = 0.0,   # > 0 (with steps): the refinement also keeps the classifier's margin
                  cam: bool = True,          # GradCAM of the original beside the series (differentiable classifiers)
                  batch: int = 64):          # images rendered per generator call
         self.G = (load_generator(G) if isinstance(G, (str, Path)) else _unwrap(G)).eval().requires_grad_(False)
@@ -229,14 +230,20 @@ class Explainer:
         check_number('steps', steps, low=0, integer=True)
         if encoder is None and steps == 0:
             raise DataError("Explainer: without an encoder the inversion starts from w_avg; give encoder= or steps > 0")
-        self.encoder, self.steps, self.lr, self.D, self.batch = encoder, steps, lr, D, batch
+        check_number('clf_weight', clf_weight, low=0)
+        if clf_weight and not isinstance(self.scorer, ClassifierWrapper):
+            raise DataError("Explainer: clf_weight needs a differentiable classifier, not a black box; use clf_weight=0")
+        self.encoder, self.steps, self.lr, self.D, self.batch, self.clf_weight = encoder, steps, lr, D, batch, clf_weight
         self.meters = default_meters(self.G.cfg.img_channels) if meters is None else meters
         self.cam = cam and isinstance(self.scorer, ClassifierWrapper)
 
     def invert(self, x: torch.Tensor) -> Inversion:
         "W+ codes of images `x` (N×C×res×res): the encoder's guess, refined for `steps`"
+        # the classifier term keeps the reconstruction on the original's side of the boundary: a series that starts
+        # from an image the classifier sees differently explains the wrong image
         return project(self.G, x, init='mean' if self.encoder is None else 'encoder', encoder=self.encoder,
-                       steps=self.steps, lr=self.lr, D=self.D)
+                       steps=self.steps, lr=self.lr, D=self.D, clf=self.scorer if self.clf_weight else None,
+                       clf_weight=self.clf_weight)
 
     def _render(self, ws, moves, space, noise=None):
         out = []
@@ -344,6 +351,7 @@ def cmd_explain(
     out:str,                  # folder for <stem>_strip.png, .gif, .html, .json and <stem>_frames/
     encoder:str=None,         # encoder folder or bundled name (without: the inversion starts at w_avg; give --steps)
     steps:int=0,              # refinement steps after the encoder's guess
+    clf_weight:float=0.0,     # > 0 (with --steps): the refinement also keeps the classifier's output on the reconstruction
     frames:int=9,             # frames per series
     alphas:str=None,          # comma-separated α values for every image (default: per image, a range crossing the boundary)
     index:int=0,              # which of the direction's k vectors to follow
@@ -354,6 +362,7 @@ def cmd_explain(
     "Explain a classifier's prediction on image files: counterfactual series along a latent direction"
     check_number('--steps', steps, low=0, high=100_000, integer=True); check_number('--frames', frames, low=2, high=257, integer=True)
     check_number('--batch', batch, low=1, high=4096, integer=True); check_number('--index', index, low=0, integer=True)
+    check_number('--clf-weight', clf_weight, low=0, high=1e6)
     A = _parse_alphas(alphas)
     files = _check_images(images, skip_bad)
     stems = [Path(p).stem for p in files]
@@ -366,7 +375,7 @@ def cmd_explain(
     if encoder is not None: enc = load_encoder(encoder, G, gan=gan)
     elif steps == 0 and d.method != 'pixel': raise DataError("explain: give --encoder ENCDIR, or --steps N to invert from w_avg")
     kept, origs, x = read_for_generator(files, G, skip_bad)
-    ex = Explainer(G, c, enc, steps=steps, target=d.target, D=load_discriminator(gan))
+    ex = Explainer(G, c, enc, steps=steps, target=d.target, D=load_discriminator(gan), clf_weight=clf_weight)
     check_unlocked(out)
     with FolderLock(out):
         for i in _steps((len(x) + batch - 1) // batch, not IN_TEST):
@@ -374,7 +383,7 @@ def cmd_explain(
             for e in ex.explain_batch(x[sl], d, alphas=A, n_frames=frames, index=index, names=[p.stem for p in kept[sl]]):
                 save_explanation(e, out)
         meta = dict(gan=str(gan), clf=str(clf), direction=str(direction), encoder=encoder, steps=steps,
-                    method=d.method, target=d.target_name, images=[str(p) for p in kept])
+                    clf_weight=clf_weight, method=d.method, target=d.target_name, images=[str(p) for p in kept])
         atomic_write(out / 'config.json', json.dumps({**artifact_header('explanation'), **meta}, indent=2))
     print(f"explained {len(kept)} image(s) into {out}/ (<name>_strip.png, .gif, .html, .json, _frames/)")
     return out

@@ -87,6 +87,7 @@ def test_explain_refusals(work, capsys):
         (base + ['--encoder', work / 'enc', '--alphas', 'a,b', img], 'comma-separated'),
         (base + [img], '--encoder'),
         (base + ['--encoder', work / 'enc', '--frames', 1, img], '--frames'),
+        (base + ['--encoder', work / 'enc', '--steps', 2, '--clf-weight', -1, img], '--clf-weight'),
     ]
     for i, (args, msg) in enumerate(cases):
         out = work / f'refused{i}'
@@ -97,3 +98,17 @@ def test_explain_refusals(work, capsys):
     assert rc == 2 and 'generator' in err                     # never into another kind of folder
     rc, _, err = cli('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--method', 'pca', '--out', work / 'x', capsys=capsys)
     assert rc == 2 and '--method' in err
+
+
+def test_explain_with_the_classifier_term(work, capsys):
+    "--clf-weight refines each inversion keeping the classifier's output; the folder records it"
+    rc, _, err = cli('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--method', 'gradient', '--out',
+                     work / 'dir-k', capsys=capsys)
+    assert rc == 0, err
+    img = sorted((work / 'imgs').glob('*.png'))[0]
+    rc, _, err = cli('explain', '--gan', work / 'gan', '--clf', work / 'clf', '--encoder', work / 'enc', '--direction',
+                     work / 'dir-k', img, '--steps', 3, '--clf-weight', 0.5, '--frames', 3, '--out', work / 'kept', capsys=capsys)
+    assert rc == 0, err
+    cfg = json.loads((work / 'kept' / 'config.json').read_text())
+    assert (cfg['steps'], cfg['clf_weight']) == (3, 0.5)
+    assert len(json.loads((work / 'kept' / f'{img.stem}.json').read_text())['probs']) == 3
