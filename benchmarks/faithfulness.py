@@ -39,13 +39,13 @@ def once(path: Path, *args, **kw):
 
 
 def bundled(name: str) -> bool:
-    import latent_explain
-    return (Path(latent_explain.__file__).parent / 'bundled' / name / 'generator.safetensors').is_file()
+    from latent_explain.stylegan import bundled_generator_path
+    return (bundled_generator_path(name) / 'generator.safetensors').is_file()
 
 
 def bundled_encoder(name: str) -> bool:
-    import latent_explain
-    return (Path(latent_explain.__file__).parent / 'bundled' / name / 'encoder' / 'encoder.safetensors').is_file()
+    from latent_explain.stylegan import bundled_generator_path
+    return (bundled_generator_path(name) / 'encoder' / 'encoder.safetensors').is_file()
 
 
 def gan_and_encoder(w: Path, name: str, data: Path, clf: Path, gan_minutes: float, enc_minutes: float, gan_args=()):

@@ -5,7 +5,7 @@ factor (synth_knee knows it). Samples are drawn as `generate` draws them: noise 
 
     python benchmarks/marker_share.py --gan knee64 --n 2000
 """
-import numpy as np, torch
+import numpy as np
 from fastcore.script import call_parse
 from latent_explain.datasets import synth_knee
 from latent_explain.meters import marker_score

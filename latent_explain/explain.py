@@ -233,6 +233,8 @@ class Explainer:
         check_number('clf_weight', clf_weight, low=0)
         if clf_weight and not isinstance(self.scorer, ClassifierWrapper):
             raise DataError("Explainer: clf_weight needs a differentiable classifier, not a black box; use clf_weight=0")
+        if clf_weight and not steps:   # the term acts through the refinement: without steps it would be ignored
+            raise DataError("Explainer: clf_weight acts in the refinement; give steps > 0 (e.g. 50) or clf_weight=0")
         self.encoder, self.steps, self.lr, self.D, self.batch, self.clf_weight = encoder, steps, lr, D, batch, clf_weight
         self.meters = default_meters(self.G.cfg.img_channels) if meters is None else meters
         self.cam = cam and isinstance(self.scorer, ClassifierWrapper)

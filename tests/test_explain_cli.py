@@ -100,15 +100,22 @@ def test_explain_refusals(work, capsys):
     assert rc == 2 and '--method' in err
 
 
-def test_explain_with_the_classifier_term(work, capsys):
-    "--clf-weight refines each inversion keeping the classifier's output; the folder records it"
+def test_explain_with_the_classifier_term(work, capsys, monkeypatch):
+    "--clf-weight reaches the refinement (with --steps) and the folder records it; without --steps it is refused"
+    import latent_explain.explain as explain_mod
+    seen = []
+    def spy(*a, **kw): seen.append((kw['steps'], kw['clf_weight'], kw['clf'] is not None)); return project(*a, **kw)
+    project = explain_mod.project
+    monkeypatch.setattr(explain_mod, 'project', spy)
     rc, _, err = cli('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--method', 'gradient', '--out',
                      work / 'dir-k', capsys=capsys)
     assert rc == 0, err
     img = sorted((work / 'imgs').glob('*.png'))[0]
-    rc, _, err = cli('explain', '--gan', work / 'gan', '--clf', work / 'clf', '--encoder', work / 'enc', '--direction',
-                     work / 'dir-k', img, '--steps', 3, '--clf-weight', 0.5, '--frames', 3, '--out', work / 'kept', capsys=capsys)
+    base = ['explain', '--gan', work / 'gan', '--clf', work / 'clf', '--encoder', work / 'enc', '--direction', work / 'dir-k', img]
+    rc, _, err = cli(*base, '--steps', 3, '--clf-weight', 0.5, '--frames', 3, '--out', work / 'kept', capsys=capsys)
     assert rc == 0, err
+    assert seen and set(seen) == {(3, 0.5, True)}
     cfg = json.loads((work / 'kept' / 'config.json').read_text())
     assert (cfg['steps'], cfg['clf_weight']) == (3, 0.5)
-    assert len(json.loads((work / 'kept' / f'{img.stem}.json').read_text())['probs']) == 3
+    rc, _, err = cli(*base, '--clf-weight', 0.5, '--out', work / 'nosteps', capsys=capsys)
+    assert rc == 2 and 'steps' in err and not (work / 'nosteps').exists()
