@@ -6,8 +6,8 @@ controllability of every planted meter), the classifier whose output the encoder
 A stage whose output folder exists under --work is reused, so an interrupted run continues where it stopped.
 
 On the 2-core CPU the bundled ones were trained one thread each, two jobs side by side: the GANs 55 (knee), 50
-(histology) and 45 (IHC) minutes, each encoder 12 minutes, each classifier 1-2.5 minutes; the three chains take
-about 3.3 hours of one core, about 2.1 hours on two cores with `--jobs 2` (the third chain starts when the first ends). --scale multiplies every training budget
+(histology) and 45 (IHC) minutes, each encoder 12 minutes, each classifier 1-2.5 minutes; from those stage times the three chains
+should take about 3.3 hours of one core, about 2.1 hours on two cores with `--jobs 2` (the third chain starts when the first ends). --scale multiplies every training budget
 (0.02 for a smoke run of a few minutes).
 
 Usage: python benchmarks/bundled_generators.py --work runs/bundled [--only knee64,histology64,ihc64] [--scale 1]
