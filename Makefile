@@ -27,14 +27,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: venv
-	@for ds in synth-histology synth-knee ihc; do \
-	  $(VENV)/bin/latent-explain data $$ds --n 400 --seed 0 --out $(DEMO_DIR)/$$ds --overwrite || exit 1; \
-	done
-	@for g in histology64 ihc64 knee64; do \
-	  $(VENV)/bin/latent-explain generate --gan $$g --n 16 --seed 0 --out $(DEMO_DIR)/$$g-samples.png || exit 1; \
-	done
-	@echo "Demo datasets written under $(DEMO_DIR)/ (each has labels.csv, class folders and contact_sheet.png),"
-	@echo "with sample grids of the bundled generators ($(DEMO_DIR)/*-samples.png)"
+	$(VENV)/bin/latent-explain demo --out $(DEMO_DIR)
 
 # The notebooks are the source: fail when the generated module or the cleaned notebooks differ from what is checked in.
 check-sync: venv

@@ -256,6 +256,8 @@ def save_classifier(obj,                    # a fastai Learner, a `Classifier`, 
                     normalise=None,         # (mean, std) for a plain module, applied to [0, 1] inputs
                     builder=None,           # for a plain module: 'package.module:function' (or the function) that builds it
                     builder_kwargs=None,    # keyword arguments for `builder` (JSON-serialisable)
+                    half=False,             # store float weights as float16: half the file; loading casts them back
+                    metrics=None,           # validation metrics to record in config.json ({name: value})
                     )->Path:
     "Write `obj` as `path`/config.json + `path`/model.safetensors (no pickle; atomic writes)"
     if isinstance(obj, Learner): clf = Classifier.from_learner(obj, classes=classes, input_size=input_size)
@@ -264,6 +266,9 @@ def save_classifier(obj,                    # a fastai Learner, a `Classifier`, 
         clf = Classifier.from_module(obj, classes=classes, input_size=input_size or (64, 64), normalise=normalise,
                                      builder=builder, builder_kwargs=builder_kwargs)
     else: raise ModelError(f"save_classifier: can't save a {type(obj).__name__}; pass a Learner, Classifier or nn.Module")
+    if builder is not None and _builder_path(builder).startswith('__main__:'):
+        warnings.warn(f"save_classifier: builder {_builder_path(builder)!r} is defined in a script or notebook, which no "
+                      "other process can import; move it into a module (e.g. mymodels.py) so the folder can be loaded")
     if isinstance(obj, (Learner, Classifier)) and builder is not None:
         clf.build = dict(kind='builder', builder=_builder_path(builder), kwargs=dict(builder_kwargs or {}))
     if clf.build is None:
@@ -274,8 +279,10 @@ def save_classifier(obj,                    # a fastai Learner, a `Classifier`, 
     path = check_output(path, 'classifier', 'path', overwrite=True, writes=CLASSIFIER_FILES)
     sd = {k: v.detach().cpu().contiguous() for k, v in clf.model.state_dict().items()}
     if clf.build['kind'] != 'builder': _check_rebuild(clf.build, sd)
+    if half: sd = {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
     path.mkdir(parents=True, exist_ok=True)
-    cfg = classifier_config(clf)
+    cfg = {**classifier_config(clf), 'storage': 'float16' if half else 'float32'}
+    if metrics: cfg['valid_metrics'] = {k: float(v) for k, v in metrics.items()}
     atomic_write(path/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt', 'library': FORMAT}))
     atomic_write(path/'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2)))
     return path
@@ -438,6 +445,7 @@ def cmd_train_classifier(
     augment:str='auto',  # 'auto' (dihedral for colour images, none for grayscale), 'none', 'flip' or 'dihedral' (rotations + flips)
     overwrite:bool=False,# save into a non-empty folder that latent-explain did not write (its files are kept)
     skip_bad:bool=False, # skip unreadable or missing image files (listed in a warning) instead of stopping
+    half:bool=False,     # store the weights as float16 (half the file, e.g. for shipping; loading casts them back)
 ):
     "Train a classifier on an image folder, print its validation metrics and save it"
     from latent_explain.data import image_dataloaders
@@ -456,7 +464,7 @@ def cmd_train_classifier(
         with learn.no_bar(): vals = learn.validate()
         names = ['valid_loss'] + [getattr(m, 'name', str(m)) for m in learn.metrics]
         print(' '.join(f"{n}={float(v):.4f}" for n, v in zip(names, vals)) + f" ({time.time() - t0:.0f}s)")
-        path = save_classifier(learn, out)
+        path = save_classifier(learn, out, half=half, metrics=dict(zip(names, vals), train_seconds=time.time() - t0))
     print(f"saved {arch} ({channels} channel{'s' if channels > 1 else ''}, classes {', '.join(learn.dls.vocab)}) to {path}/")
     return path
 

@@ -25,6 +25,8 @@ from .inversion import cmd_train_encoder, cmd_invert
 from .direction import cmd_fit_direction
 from .explain import cmd_explain
 from .evaluate import cmd_evaluate
+from .demo import cmd_demo
+from .train_demo import cmd_train_demo
 
 # %% auto #0
 __all__ = ['COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'cli_terms', 'main']
@@ -57,7 +59,8 @@ def cmd_data(
 COMMANDS = {'data': cmd_data, 'train-classifier': cmd_train_classifier, 'predict': cmd_predict,
             'train-gan': cmd_train_gan, 'generate': cmd_generate, 'score-gan': cmd_score_gan,
             'import-generator': cmd_import_generator, 'train-encoder': cmd_train_encoder, 'invert': cmd_invert,
-            'fit-direction': cmd_fit_direction, 'explain': cmd_explain, 'evaluate': cmd_evaluate}
+            'fit-direction': cmd_fit_direction, 'explain': cmd_explain, 'evaluate': cmd_evaluate,
+            'demo': cmd_demo, 'train-demo': cmd_train_demo}
 POSITIONAL = {'data': ['name'], 'import-generator': ['pkl']}  # parameters given without --
 
 def _summary(f): return (inspect.getdoc(f) or '').splitlines()[0]

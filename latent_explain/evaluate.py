@@ -21,8 +21,8 @@ from .explain import Explainer, Explanation
 
 # %% auto #0
 __all__ = ['PLANTED', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds', 'attribute_changed',
-           'localisation', 'randomized_copy', 'sanity_cosine', 'evaluate_direction', 'read_eval_set', 'evaluate',
-           'cmd_evaluate']
+           'localisation', 'randomized_copy', 'sanity_cosine', 'score_explanations', 'evaluate_direction',
+           'read_eval_set', 'evaluate', 'cmd_evaluate']
 
 # %% ../nbs/30_evaluate.ipynb #10746588
 PLANTED = {'synth-histology': 'nuclei_count', 'synth-knee': 'marker_score', 'ihc': 'dab_fraction'}
@@ -113,21 +113,15 @@ def sanity_cosine(ex: Explainer, d: Direction, x: torch.Tensor, n: int = 512, se
     return float((a * b).sum(1).abs().median())
 
 # %% ../nbs/30_evaluate.ipynb #852234c0
-def evaluate_direction(ex: Explainer, d: Direction,
-                       x: torch.Tensor,              # held-out images N×C×H×W in [-1, 1]
+def score_explanations(es: list[Explanation],      # one direction's explanations of held-out images
                        masks: np.ndarray | None = None, # N×H×W planted regions (> 0), for localisation
-                       real: torch.Tensor | None = None, # real images for the realism C2ST (≥ 8)
+                       real: torch.Tensor | None = None, # real images for the realism C2ST (≥ 8; None skips it)
                        planted: str | None = None,   # the dataset's planted meter
                        real_sd: dict | None = None,  # each meter's sd over real images (for `attribute_changed`)
-                       sanity: bool = True, c2st_epochs: int = 15,
-                       a_max: float | None = None,   # α range ±a_max for every image; None: each image's series
-                      ) -> dict:
-    "Every faithfulness metric of one direction on held-out images; what can't be computed is named in `not_computed`"
-    t0, skipped = time.time(), {}
-    # the default scores the series users see (each ends just past its flip); a fixed range asks what the direction
-    # itself changes, which a series that flips early never reaches
-    es = ex.explain_batch(x, d, alphas=None if a_max is None else np.linspace(-a_max, a_max, 9))
-    res = dict(method=d.method, space=d.space, validity=validity(es), monotonicity=monotonicity(es))
+                       c2st_epochs: int = 15) -> dict:
+    "The faithfulness metrics of explanations already made (all but the sanity test, which needs a refit)"
+    skipped = {}
+    res = dict(method=es[0].method, validity=validity(es), monotonicity=monotonicity(es))
     res['proximity_l1'], res['proximity_ssim'] = proximity(es)
     res['delta_p_below_0.1'] = float(np.mean([abs(e.p_original - e.p_recon) < 0.1 for e in es]))
     if real is not None and len(real) >= 8:
@@ -143,11 +137,31 @@ def evaluate_direction(ex: Explainer, d: Direction,
     if real_sd: res['attribute_changed'] = attribute_changed(es, real_sd)
     if masks is not None: res['localisation_auc'], res['gradcam_localisation_auc'] = localisation(es, masks)
     else: skipped['localisation_auc'] = skipped['gradcam_localisation_auc'] = 'no ground-truth masks'
+    res['not_computed'] = skipped
+    return res
+
+def evaluate_direction(ex: Explainer, d: Direction,
+                       x: torch.Tensor,              # held-out images N×C×H×W in [-1, 1]
+                       masks: np.ndarray | None = None, # N×H×W planted regions (> 0), for localisation
+                       real: torch.Tensor | None = None, # real images for the realism C2ST (≥ 8)
+                       planted: str | None = None,   # the dataset's planted meter
+                       real_sd: dict | None = None,  # each meter's sd over real images (for `attribute_changed`)
+                       sanity: bool = True, c2st_epochs: int = 15,
+                       a_max: float | None = None,   # α range ±a_max for every image; None: each image's series
+                      ) -> dict:
+    "Every faithfulness metric of one direction on held-out images; what can't be computed is named in `not_computed`"
+    t0 = time.time()
+    # the default scores the series users see (each ends just past its flip); a fixed range asks what the direction
+    # itself changes, which a series that flips early never reaches
+    es = ex.explain_batch(x, d, alphas=None if a_max is None else np.linspace(-a_max, a_max, 9))
+    res = score_explanations(es, masks, real, planted, real_sd, c2st_epochs)
+    skipped = res.pop('not_computed')
     if sanity:
         try: res['sanity_cosine'] = sanity_cosine(ex, d, x)
         except (DataError, ModelError) as e: skipped['sanity_cosine'] = str(e)
-    res.update(n_images=len(es), seconds=round(time.time() - t0, 2), not_computed=skipped)
+    res.update(space=d.space, n_images=len(es), seconds=round(time.time() - t0, 2), not_computed=skipped)
     return res
+
 
 # %% ../nbs/30_evaluate.ipynb #f8abea15
 def read_eval_set(data, G, n: int = 32, seed: int = 0, n_real: int = 256) -> dict:

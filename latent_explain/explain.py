@@ -6,7 +6,7 @@ Docs: https://latent-explain.github.io/latent_explain/explain.html.md"""
 
 # %% ../nbs/22_explain.ipynb #363190a7
 from __future__ import annotations
-import json, time, warnings
+import json, re, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -138,6 +138,7 @@ def plot_explanation(e: Explanation, max_frames: int = 9, scale: float = 1.1):
     if e.gradcam is not None:
         _show(axs[0, 2], _u8(e.original), 'GradCAM')
         axs[0, 2].imshow(e.gradcam, cmap='jet', alpha=0.45, vmin=0, vmax=1)
+    else: axs[0, 2].set_axis_off()   # a black box has no GradCAM: no empty panel
     d, lim = e.diffs(), 1e-6
     lim = max(float(np.abs(d).max()), lim)
     for j, i in enumerate(idx):
@@ -169,6 +170,16 @@ def save_gif(e: Explanation, path, ms: int = 180) -> Path:
     ims = [_annotated(e, i) for i in seq]
     return atomic_write(path, lambda t: ims[0].save(t, format='GIF', save_all=True, append_images=ims[1:], duration=ms, loop=0))
 
+# matplotlib's player draws its buttons with an icon font fetched from a CDN: offline (a clinic's machine) they
+# would be blank, so the icons become plain characters and the font is not linked
+_PLAYER_ICONS = {'fa fa-minus': '−', 'fa fa-plus': '+', 'fa fa-fast-backward': '|◀◀', 'fa fa-step-backward': '|◀',
+                 'fa fa-play fa-flip-horizontal': '◀', 'fa fa-pause': '||', 'fa fa-play': '▶', 'fa fa-step-forward': '▶|',
+                 'fa fa-fast-forward': '▶▶|'}
+
+def _offline_player(html: str) -> str:
+    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', '', html)
+    return re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: _PLAYER_ICONS.get(m.group(1), '·'), html)
+
 def to_html(e: Explanation, path=None) -> str:
     "A static HTML slider along α (matplotlib's JavaScript animation): works in any browser, with no kernel"
     import matplotlib.pyplot as plt
@@ -186,7 +197,7 @@ def to_html(e: Explanation, path=None) -> str:
         axs[0].set_title(f'{e.name}  α={e.alphas[i]:+.2f}  p={e.probs[i]:.2f}', fontsize=8)
         return im0, im1, bar
     anim = animation.FuncAnimation(fig, show, frames=len(e.alphas), interval=250)
-    html = anim.to_jshtml(default_mode='once')
+    html = _offline_player(anim.to_jshtml(default_mode='once'))
     plt.close(fig)
     if path is not None:
         atomic_write(path, f'<!doctype html><html><head><meta charset="utf-8"><title>{e.name}</title></head><body>{html}</body></html>')

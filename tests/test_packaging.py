@@ -22,6 +22,12 @@ def test_wheel_ships_bundled_generators(wheel):
         for f in ('config.json', 'generator.safetensors', 'training_state.json'):
             assert f'latent_explain/bundled/{g}/{f}' in names, f'{g}/{f} missing from {wheel.name}'
     assert not [n for n in names if '/samples/' in n], 'sample grids are repository documentation, not package data'
+    from latent_explain.demo import DEMO_MODELS
+    for m in DEMO_MODELS:
+        for f in ('config.json', 'provenance.json'):
+            assert f'latent_explain/bundled/demo/{m}/{f}' in names, f'demo/{m}/{f} missing from {wheel.name}'
+    size = sum(i.file_size for i in zipfile.ZipFile(wheel).infolist() if '/bundled/demo/' in i.filename)
+    assert size < 40e6, f'the demo models take {size / 1e6:.1f} MB'
 
 
 def test_installed_wheel_loads_bundled_generator_by_name(wheel, tmp_path):
@@ -36,3 +42,17 @@ def test_installed_wheel_loads_bundled_generator_by_name(wheel, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.splitlines()[0].startswith(str(site)), r.stdout
     assert r.stdout.splitlines()[1] == '(2, 3, 64, 64)'
+
+
+def test_installed_wheel_runs_demo_outside_checkout(wheel, tmp_path):
+    # what `pip install .` then `latent-explain demo` gives: everything the demo needs is package data
+    site = tmp_path / 'site'
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("import sys, latent_explain; from latent_explain.cli import main; print(latent_explain.__file__);"
+            "sys.exit(main(['demo', '--out', 'out', '--n', '1']))")
+    work = tmp_path / 'elsewhere'; work.mkdir()
+    r = subprocess.run([sys.executable, '-c', code], cwd=work, capture_output=True, text=True, timeout=600,
+                       env={'PYTHONPATH': str(site), 'PATH': '/usr/bin:/bin', 'HF_HUB_OFFLINE': '1'})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.splitlines()[0].startswith(str(site)), r.stdout
+    assert (work / 'out' / 'index.html').is_file() and (work / 'out' / 'metrics.json').is_file()
