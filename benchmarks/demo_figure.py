@@ -23,9 +23,9 @@ def main():
         both = sorted(flips('knee-biased') & flips('knee-unbiased'))   # a knee on which both decisions flip
         knee = both[0] if both else res['knee-biased']['images'][0]['name']
         tile = res['ihc']['images'][0]['name']
-        rows = [(f'Biased knee classifier (trained where a corner marker went with OA): the series adds the marker', d / 'knee-biased' / f'{knee}_strip.png'),
-                (f'Unbiased knee classifier, the same knee: the series changes the joint space, not the marker', d / 'knee-unbiased' / f'{knee}_strip.png'),
-                (f'DAB-positivity classifier on a held-out IHC tile: the series adds brown DAB stain', d / 'ihc' / f'{tile}_strip.png')]
+        rows = [('Biased knee classifier (trained where a corner marker went with OA): the series adds the marker', d / 'knee-biased' / f'{knee}_strip.png'),
+                ('Unbiased knee classifier, the same knee: the series changes the joint space, not the marker', d / 'knee-unbiased' / f'{knee}_strip.png'),
+                ('DAB-positivity classifier on a held-out IHC tile: the series adds brown DAB stain', d / 'ihc' / f'{tile}_strip.png')]
         ims = []
         for label, p in rows:
             im = Image.open(p).convert('RGB')

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import torch
 import latent_explain
-from .core import (IN_TEST, DataError, ModelError, check_number, check_output, atomic_write,
+from .core import (IN_TEST, ModelError, check_number, check_output, atomic_write,
                                  artifact_header, to_generator_range, FolderLock, check_unlocked)
 from .datasets import synth_knee, ihc_tiles
 from .stylegan import load_generator

@@ -85,6 +85,7 @@ def target_name(scorer) -> str:
     return str(scorer.classes[scorer.target]) if scorer.classes else str(scorer.target)
 
 def device_of(scorer) -> torch.device:
+    "The device a scorer's classifier runs on (a black box: the CPU)"
     return scorer.clf.device if isinstance(scorer, ClassifierWrapper) else torch.device('cpu')
 
 @torch.no_grad()
@@ -162,7 +163,9 @@ def _fit_logistic(G, scorer, space, k, n, seed, threshold=0.0, **_):
     proj = to_space(G, ws, space).detach().cpu() @ V[0]
     return V, float(proj.std()), dict(accuracy=accs, n=n, positive=int(y.sum()))
 
-def scorer_name(scorer) -> str: return target_name(scorer)
+def scorer_name(scorer) -> str:
+    "The target class's name, for messages"
+    return target_name(scorer)
 
 # %% ../nbs/21_direction.ipynb #16943598
 def _fit_optimize(G, scorer, space, k, n, seed, steps=200, batch=16, lr=0.05, gain=2.0, prior=0.1, progress=False, **_):

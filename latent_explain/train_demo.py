@@ -6,13 +6,11 @@ Docs: https://latent-explain.github.io/latent_explain/train_demo.html.md"""
 
 # %% ../nbs/41_train_demo.ipynb #9d4e7cf3
 from __future__ import annotations
-import json, time, shlex, warnings
-from dataclasses import dataclass, field
+import json, time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-import numpy as np
-import torch
-from .core import (IN_TEST, DataError, check_number, check_choice, check_output, atomic_write,
+from .core import (IN_TEST, check_number, check_choice, check_output, atomic_write,
                                  artifact_header)
 from .datasets import make_dataset, write_image_folder, ihc_tiles, ImageSet
 from .stylegan import load_generator, save_generator, BUNDLED_GENERATORS
@@ -69,6 +67,7 @@ def _ihc_train_tiles() -> ImageSet:
     return t.subset(t.split == 'train')
 
 def data_step(w: Path, name: str) -> Step:
+    "The step that writes the dataset folder `name` of `DEMO_DATA` into `w`"
     ds, kw = DEMO_DATA[name]
     args = ' '.join(f"--{k.replace('_', '-')} {v}" for k, v in kw.items())
     if ds == 'ihc-train':

@@ -1,6 +1,5 @@
 "`latent-explain demo` as a user runs it: one command, the bundled models, a page whose images all exist"
 import json, re
-from pathlib import Path
 import pytest
 from conftest import run_cli
 
