@@ -21,8 +21,8 @@ from .explain import Explainer, Explanation
 
 # %% auto #0
 __all__ = ['PLANTED', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds', 'attribute_changed',
-           'localisation', 'randomized_copy', 'sanity_cosine', 'score_explanations', 'evaluate_direction',
-           'read_eval_set', 'evaluate', 'cmd_evaluate']
+           'localisation', 'localisation_by_region', 'randomized_copy', 'sanity_cosine', 'score_explanations',
+           'evaluate_direction', 'mask_regions', 'read_eval_set', 'evaluate', 'cmd_evaluate']
 
 # %% ../nbs/30_evaluate.ipynb #10746588
 PLANTED = {'synth-histology': 'nuclei_count', 'synth-knee': 'marker_score', 'ihc': 'dab_fraction'}
@@ -89,6 +89,14 @@ def localisation(es: list[Explanation], masks: np.ndarray) -> tuple[float | None
     med = lambda v: None if not [x for x in v if x is not None] else float(np.median([x for x in v if x is not None]))
     return med(diff), med(cam)
 
+def localisation_by_region(es: list[Explanation], masks: np.ndarray, regions: dict) -> tuple[dict, dict]:
+    "`localisation` against each planted region alone ({name: code} of the mask): {region: AUC} for the map and GradCAM"
+    diff, cam = {}, {}
+    for name, code in regions.items():
+        diff[name], cam[name] = localisation(es, masks == code)
+    return diff, cam
+
+
 # %% ../nbs/30_evaluate.ipynb #f8401197
 def randomized_copy(clf) -> Classifier:
     "The classifier with every weight re-initialised (Adebayo et al. 2018's model-randomisation test)"
@@ -118,7 +126,9 @@ def score_explanations(es: list[Explanation],      # one direction's explanation
                        real: torch.Tensor | None = None, # real images for the realism C2ST (≥ 8; None skips it)
                        planted: str | None = None,   # the dataset's planted meter
                        real_sd: dict | None = None,  # each meter's sd over real images (for `attribute_changed`)
-                       c2st_epochs: int = 15) -> dict:
+                       c2st_epochs: int = 15,
+                       regions: dict | None = None,  # {region name: mask code}: localisation against each region too
+                      ) -> dict:
     "The faithfulness metrics of explanations already made (all but the sanity test, which needs a refit)"
     skipped = {}
     res = dict(method=es[0].method, validity=validity(es), monotonicity=monotonicity(es))
@@ -135,7 +145,12 @@ def score_explanations(es: list[Explanation],      # one direction's explanation
         res['attribute_spearman_090'] = float((tr[planted] >= 0.9).mean())
     else: skipped['attribute_spearman_median'] = f'no planted meter given (or {planted!r} is not measured)'
     if real_sd: res['attribute_changed'] = attribute_changed(es, real_sd)
-    if masks is not None: res['localisation_auc'], res['gradcam_localisation_auc'] = localisation(es, masks)
+    if masks is not None:
+        res['localisation_auc'], res['gradcam_localisation_auc'] = localisation(es, masks)
+        # where a dataset plants several regions (a knee's joint and its marker), the region a model depends on is
+        # the one its map should find: the union would mark a marker-only map as half wrong
+        if regions and len(regions) > 1:
+            res['localisation_auc_by_region'], res['gradcam_localisation_auc_by_region'] = localisation_by_region(es, masks, regions)
     else: skipped['localisation_auc'] = skipped['gradcam_localisation_auc'] = 'no ground-truth masks'
     res['not_computed'] = skipped
     return res
@@ -148,13 +163,14 @@ def evaluate_direction(ex: Explainer, d: Direction,
                        real_sd: dict | None = None,  # each meter's sd over real images (for `attribute_changed`)
                        sanity: bool = True, c2st_epochs: int = 15,
                        a_max: float | None = None,   # α range ±a_max for every image; None: each image's series
+                       regions: dict | None = None,  # {region name: mask code}: localisation against each region too
                       ) -> dict:
     "Every faithfulness metric of one direction on held-out images; what can't be computed is named in `not_computed`"
     t0 = time.time()
     # the default scores the series users see (each ends just past its flip); a fixed range asks what the direction
     # itself changes, which a series that flips early never reaches
     es = ex.explain_batch(x, d, alphas=None if a_max is None else np.linspace(-a_max, a_max, 9))
-    res = score_explanations(es, masks, real, planted, real_sd, c2st_epochs)
+    res = score_explanations(es, masks, real, planted, real_sd, c2st_epochs, regions)
     skipped = res.pop('not_computed')
     if sanity:
         try: res['sanity_cosine'] = sanity_cosine(ex, d, x)
@@ -164,6 +180,12 @@ def evaluate_direction(ex: Explainer, d: Direction,
 
 
 # %% ../nbs/30_evaluate.ipynb #f8abea15
+def mask_regions(dataset: str | None) -> dict:
+    "{region name: mask code} of a ground-truth dataset's masks ({} for a dataset that is not one of ours)"
+    from latent_explain.datasets import DATASETS, make_dataset
+    if dataset not in DATASETS: return {}
+    return dict(make_dataset(dataset, n=2, size=32).mask_codes)   # two tiny images: the codes are constants of the dataset
+
 def read_eval_set(data, G, n: int = 32, seed: int = 0, n_real: int = 256) -> dict:
     "Held-out images (the 'valid' split) of a dataset folder at G's size, their masks, real images for C2ST, the planted meter"
     from latent_explain.data import read_items
@@ -184,7 +206,8 @@ def read_eval_set(data, G, n: int = 32, seed: int = 0, n_real: int = 256) -> dic
         masks = np.stack([np.asarray(Image.open(f).convert('L').resize((G.cfg.res, G.cfg.res), Image.Resampling.NEAREST)) for f in files])
     cfg = Path(data) / 'config.json'
     name = json.loads(cfg.read_text()).get('name') if cfg.is_file() else None
-    return dict(x=x, masks=masks, real=real, planted=PLANTED.get(name), names=[Path(p).stem for p in held.path], dataset=name)
+    return dict(x=x, masks=masks, real=real, planted=PLANTED.get(name), names=[Path(p).stem for p in held.path], dataset=name,
+                regions=mask_regions(name) if masks is not None else {})
 
 # %% ../nbs/30_evaluate.ipynb #6c1b78ba
 def evaluate(G, clf, data, encoder=None, methods=METHODS, n: int = 32, steps: int = 0, seed: int = 0,
@@ -202,7 +225,8 @@ def evaluate(G, clf, data, encoder=None, methods=METHODS, n: int = 32, steps: in
         try: d = fit_direction(None if m == 'pixel' else ex.G, ex.scorer, m, n=512, seed=seed, **fit_kw)
         except (DataError, ModelError) as e:
             out[m] = dict(method=m, error=str(e)); continue
-        r = evaluate_direction(ex, d, ev['x'], ev['masks'], ev['real'], ev['planted'], sd, sanity, c2st_epochs, a_max)
+        r = evaluate_direction(ex, d, ev['x'], ev['masks'], ev['real'], ev['planted'], sd, sanity, c2st_epochs, a_max,
+                               ev['regions'])
         r['seconds'] = round(time.time() - t0, 2)
         out[m] = r
     return dict(dataset=ev['dataset'], planted=ev['planted'], n_images=len(ev['x']), methods=out)

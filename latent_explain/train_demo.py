@@ -99,7 +99,7 @@ def _export_generator(run: Path, out: Path, prov: dict):
     G = load_generator(_best(run))
     state = json.loads((run / 'training_state.json').read_text()) if (run / 'training_state.json').is_file() else {}
     save_generator(G, out)
-    atomic_write(out / 'provenance.json', json.dumps({**prov, 'kimg': state.get('kimg'), 'snapshot': str(_best(run))}, indent=1))
+    atomic_write(out / 'provenance.json', json.dumps({**prov, 'kimg': state.get('kimg'), 'snapshot': str(_best(run).relative_to(run.parent))}, indent=1))
 
 def _score(gan: Path, fresh: Path, meters: str, threads: int, out: Path):
     r = cmd_score_gan(str(gan), str(fresh), meters=meters, threads=threads)
