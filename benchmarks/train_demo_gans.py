@@ -1,5 +1,10 @@
 """Train the bundled 64 px generators and compare ADA with DiffAugment, within one wall-clock budget.
 
+This is the record of the earlier recipe (per-pixel noise at every layer, 2026-11; see
+nbs/experiments/2026-11-bundled-generators.qmd). Today's bundled generators and encoders are reproduced by
+`latent-explain train-demo --only generators` (or `python benchmarks/bundled_generators.py`, which runs the same
+recipe with chains side by side).
+
 What it does, in this order (each stage gets a share of --budget seconds and stops with a checkpoint when its
 share is spent, so the whole script ends on time even on a slow machine):
 

@@ -21,8 +21,8 @@ from .explain import Explainer, Explanation
 
 # %% auto #0
 __all__ = ['PLANTED', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds', 'attribute_changed',
-           'localisation', 'localisation_by_region', 'randomized_copy', 'sanity_cosine', 'score_explanations',
-           'evaluate_direction', 'mask_regions', 'read_eval_set', 'evaluate', 'cmd_evaluate']
+           'attribute_moved', 'localisation', 'localisation_by_region', 'randomized_copy', 'sanity_cosine',
+           'score_explanations', 'evaluate_direction', 'mask_regions', 'read_eval_set', 'evaluate', 'cmd_evaluate']
 
 # %% ../nbs/30_evaluate.ipynb #10746588
 PLANTED = {'synth-histology': 'nuclei_count', 'synth-knee': 'marker_score', 'ihc': 'dab_fraction'}
@@ -79,6 +79,13 @@ def attribute_changed(es: list[Explanation], real_sd: dict, rho: float = 0.8, si
         if not sd: continue
         out[m] = float(np.mean([abs(_spearman(e.alphas, e.meters[m])) >= rho and np.ptp(e.meters[m]) >= size * sd for e in es]))
     return out
+
+def attribute_moved(es: list[Explanation], real_sd: dict, size: float = 0.5) -> dict:
+    "Per meter, the share of images whose meter spans at least `size` sd of the real images along the series, in any shape"
+    # `attribute_changed` asks for a trend (|ρ| ≥ 0.8); a marker that appears in one frame is a step, which ρ
+    # scores low although the series plainly changed it
+    return {m: float(np.mean([np.ptp(e.meters[m]) >= size * sd for e in es]))
+            for m in es[0].meters if (sd := real_sd.get(m))}
 
 def localisation(es: list[Explanation], masks: np.ndarray) -> tuple[float | None, float | None]:
     "Median AUC of |difference map at the flip point| and of GradCAM against the planted regions (mask > 0)"
@@ -144,7 +151,7 @@ def score_explanations(es: list[Explanation],      # one direction's explanation
         res['attribute_spearman_median'] = float(tr[planted].median())
         res['attribute_spearman_090'] = float((tr[planted] >= 0.9).mean())
     else: skipped['attribute_spearman_median'] = f'no planted meter given (or {planted!r} is not measured)'
-    if real_sd: res['attribute_changed'] = attribute_changed(es, real_sd)
+    if real_sd: res['attribute_changed'], res['attribute_moved'] = attribute_changed(es, real_sd), attribute_moved(es, real_sd)
     if masks is not None:
         res['localisation_auc'], res['gradcam_localisation_auc'] = localisation(es, masks)
         # where a dataset plants several regions (a knee's joint and its marker), the region a model depends on is
