@@ -227,6 +227,8 @@ def run_demo(out='demo_output',   # folder for index.html, metrics.json and one 
     check_number('n', n, low=1, high=64, integer=True)
     out, cases, t0 = Path(out), cases or DEMO_CASES, time.time()
     out.mkdir(parents=True, exist_ok=True)
+    # first: a run stopped halfway leaves a folder that a second run recognises as a demo output and writes over
+    atomic_write(out / 'config.json', json.dumps({**artifact_header('demo'), 'n': n, 'cases': [c.key for c in cases]}, indent=1))
     results, explanations = {}, {}
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)   # size conversions of the held-out tiles are expected
@@ -239,7 +241,6 @@ def run_demo(out='demo_output',   # folder for index.html, metrics.json and one 
     meta = dict(latent_explain_version=latent_explain.__version__, n=n, seconds=round(time.time() - t0, 2),
                 cases={k: m for k, m in results.items()})
     atomic_write(out / 'metrics.json', json.dumps(meta, indent=1, default=float))
-    atomic_write(out / 'config.json', json.dumps({**artifact_header('demo'), 'n': n, 'cases': [c.key for c in cases]}, indent=1))
     return results
 
 def cmd_demo(
