@@ -114,7 +114,9 @@ def randomized_copy(clf) -> Classifier:
         if hasattr(m, 'reset_parameters'): m.reset_parameters()
     return r.eval()
 
-def sanity_cosine(ex: Explainer, d: Direction, x: torch.Tensor, n: int = 512, seed: int = 0) -> float:
+def sanity_cosine(ex: Explainer, d: Direction,
+                  x: torch.Tensor | None, # held-out images (per-image methods and pixel; a fitted vector needs none)
+                  n: int = 512, seed: int = 0) -> float:
     "|cos| between the direction for the classifier and for its randomised copy (per-image methods: median over images)"
     rnd = as_scorer(randomized_copy(ex.scorer.clf), ex.scorer.target)
     if d.method == 'pixel':

@@ -18,13 +18,14 @@ from .classifier import cmd_train_classifier, load_classifier
 from .train_gan_cli import cmd_train_gan
 from .realism import cmd_score_gan
 from .inversion import cmd_train_encoder
-from .direction import fit_direction, save_direction, as_scorer
-from .evaluate import randomized_copy
+from .direction import fit_direction, save_direction
+from .explain import Explainer
+from .evaluate import sanity_cosine
 from .demo import DEMO_MODELS
 
 # %% auto #0
 __all__ = ['DEMO_DATA', 'GENERATOR_RECIPES', 'DEMO_CLASSIFIERS', 'DEMO_ARCH', 'DEMO_FIT', 'Step', 'run_steps', 'data_step',
-           'GeneratorRecipe', 'generator_steps', 'direction_sanity', 'demo_steps', 'train_demo', 'cmd_train_demo']
+           'GeneratorRecipe', 'generator_steps', 'demo_steps', 'train_demo', 'cmd_train_demo']
 
 # %% ../nbs/41_train_demo.ipynb #9e803595
 @dataclass
@@ -143,12 +144,6 @@ def _demo_classifier(w: Path, data: str, out: Path, epochs: int, cmd: str):
     atomic_write(out / 'provenance.json', json.dumps(dict(what=DEMO_MODELS.get(out.name, out.name), commands=[cmd],
                  seed=0, metrics=m), indent=1))
 
-def direction_sanity(G, clf, d) -> float:
-    "|cos| between a logistic direction and the one fitted for a weight-randomised copy of the classifier"
-    rnd = as_scorer(randomized_copy(clf), d.target)
-    dr = fit_direction(G, rnd, d.method, d.space, threshold='median')   # a random model may call every image one class
-    return float((d.vectors[0] @ dr.vectors[0]).abs())
-
 def _demo_direction(gan: str, clf_dir: Path, out: Path, cmd: str):
     G, clf = load_generator(gan), load_classifier(clf_dir)
     t0 = time.time()
@@ -156,7 +151,7 @@ def _demo_direction(gan: str, clf_dir: Path, out: Path, cmd: str):
     d.info.update(gan=Path(gan).name, clf=clf_dir.name)
     save_direction(d, out)
     prov = dict(what=DEMO_MODELS.get(out.name, out.name), commands=[cmd], seed=0, fit_seconds=round(time.time() - t0, 1),
-                sanity_cosine=round(direction_sanity(G, clf, d), 4), info=json.loads(json.dumps(d.info, default=float)))
+                sanity_cosine=round(sanity_cosine(Explainer(G, clf, steps=1), d, None), 4), info=json.loads(json.dumps(d.info, default=float)))
     atomic_write(out / 'provenance.json', json.dumps(prov, indent=1))
 
 def demo_steps(w: Path, dest: Path, gans: dict, scale: float = 1.0) -> list[Step]:
