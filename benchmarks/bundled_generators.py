@@ -1,14 +1,15 @@
 """Reproduce the bundled generators and their encoders: histology64, knee64 and ihc64, from nothing, and time each stage.
 
 The recipe is `latent_explain.train_demo.GENERATOR_RECIPES` (what `latent-explain train-demo --only generators` runs):
-training data, `train-gan --noise-from 64` for a wall-clock budget, the lowest-C2ST snapshot exported, a fresh
+training data, `train-gan --noise-from 64` for a wall-clock budget (histology64: then continued with --resume), the
+lowest-C2ST snapshot exported (histology64: its last weights), a fresh
 `score-gan` (C2ST, meter distances and the controllability of every planted meter), the classifier whose output the
 encoder keeps, and `train-encoder`. This script runs the three chains side by side (--jobs, one per core), each in its
 own process, and prints one table. A step whose output exists under --out is reused, so an interrupted run continues.
 
-On the 2-core CPU the bundled ones were trained one thread each, two jobs side by side: the GANs 55 (knee), 50
+On the 2-core CPU the bundled ones were trained one thread each, two jobs side by side: the GANs 55 (knee), 50 + 70
 (histology) and 45 (IHC) minutes, each encoder 12 minutes, each classifier 1-2.5 minutes; from those stage times the
-three chains take about 3.3 hours of one core, about 2.1 hours on two cores with `--jobs 2` (the third chain starts
+three chains take about 4.5 hours of one core, about 2.4 hours on two cores with `--jobs 2` (the third chain starts
 when the first ends). --scale multiplies every training budget (0.02 for a smoke run of a few minutes).
 
 Usage: python benchmarks/bundled_generators.py --out runs/bundled [--only knee64,histology64,ihc64] [--scale 1]

@@ -21,7 +21,8 @@ from .augment import check_ada_ops
 # %% auto #0
 __all__ = ['RESUMABLE_OPTIONS', 'OPTION_CHECKS', 'STATE_FILE', 'CONFIG_FILE', 'GAN_RUN_FILES', 'BEST_DIR', 'TrainOptions',
            'check_options', 'resolve_options', 'optimizer_to_files', 'optimizer_from_files', 'rng_to_files',
-           'rng_from_files', 'write_config', 'read_config', 'read_state', 'clean_gandir', 'read_best', 'save_best']
+           'rng_from_files', 'write_config', 'read_meter_names', 'read_config', 'read_state', 'clean_gandir',
+           'read_best', 'save_best']
 
 # %% ../nbs/15_gan_run.ipynb #f44cde31
 @dataclass
@@ -144,11 +145,16 @@ def rng_from_files(tensors: bytes, meta: str):
 STATE_FILE, CONFIG_FILE = 'training_state.json', 'config.json'
 GAN_RUN_FILES = (CONFIG_FILE, 'generator.safetensors', STATE_FILE, 'samples', 'best')   # what a run writes at its top
 
-def write_config(gandir, cfg: GANConfig, opts: TrainOptions):
-    "GANDIR/config.json: the architecture, the training recipe and the library version"
+def write_config(gandir, cfg: GANConfig, opts: TrainOptions, meters=()):
+    "GANDIR/config.json: the architecture, the training recipe, the names of the meters logged at snapshots, the version"
     from latent_explain import __version__
-    d = {**artifact_header('gan-run'), **asdict(cfg), 'training': asdict(opts), 'version': __version__}
+    d = {**artifact_header('gan-run'), **asdict(cfg), 'training': asdict(opts), 'meters': list(meters), 'version': __version__}
     atomic_write(Path(gandir) / CONFIG_FILE, json.dumps(d, indent=1))
+
+def read_meter_names(gandir) -> list[str]:
+    "Names of the meters the run in GANDIR logs at its snapshots ([] for none, or for a run written before they were kept)"
+    try: return list(json.loads((Path(gandir) / CONFIG_FILE).read_text()).get('meters', []))
+    except (OSError, ValueError): return []
 
 def read_config(gandir) -> tuple[GANConfig, TrainOptions]:
     "(GANConfig, TrainOptions) from GANDIR/config.json"

@@ -27,7 +27,8 @@ from .data import decide_channels, image_paths, read_image_folder
 from .realism import (as_float_images, _to_uint8_nchw, image_grid, _png_bytes, generate, score_generator,
                                     _meters_arg)
 from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, check_options, STATE_FILE,
-                                    CONFIG_FILE, GAN_RUN_FILES, write_config, read_config, read_state, clean_gandir,
+                                    CONFIG_FILE, GAN_RUN_FILES, write_config, read_config, read_meter_names, read_state,
+                                    clean_gandir,
                                     _tensors, optimizer_to_files, optimizer_from_files, rng_to_files, rng_from_files,
                                     BEST_DIR, read_best, save_best)
 from .augment import augment, ada_adjust, check_ada_ops, _u, _n
@@ -481,6 +482,13 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
         tr = _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs)
         return tr.fit(tr.opts.kimg, progress=progress, minutes=minutes)
 
+def _stored_meters(names: list) -> dict:
+    "name -> meter for the meter names a run recorded; meters that are not built in cannot be restored (warned)"
+    from latent_explain.meters import METERS
+    lost = [n for n in names if n not in METERS]
+    if lost: warnings.warn(f"resume: the run logged meters {lost} that are not built in; pass meters= to log them again")
+    return {n: METERS[n] for n in names if n in METERS}
+
 def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs) -> GANTrainer:
     "The trainer `train_gan` fits: a new run (first checkpoint written) or a resumed one (its checkpoint loaded)"
     channels = kwargs.pop('channels', 3)       # only used when `images` is a folder and there is no config yet
@@ -501,6 +509,7 @@ def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world
         if changed: warnings.warn(f"resume: options {changed} differ from {src}/config.json; using the stored values")
         # only what the caller gave: an option left out keeps the run's value, not the default
         opts = TrainOptions(**{**asdict(stored), **{k: given[k] for k in RESUMABLE_OPTIONS if k in explicit}})
+        if not meters: meters = _stored_meters(read_meter_names(src))   # a resume keeps logging what the run logged
     elif out is not None and read_state(out) is not None:
         raise DataError(f"{out}: already holds a training run; pass resume=True to continue it or choose another out")
     if isinstance(images, (str, Path)):
@@ -517,13 +526,13 @@ def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world
         if rank == 0: clean_gandir(src, keep=read_state(src)['checkpoint'])   # leftovers of a crash
     if out is not None and (src is None or Path(out).resolve() != Path(src).resolve()):
         if rank == 0:
-            write_config(out, cfg, tr.opts)
+            write_config(out, cfg, tr.opts, meters or ())
             if tr.opts.grid_n > 0:
                 reals = image_grid(as_float_images(tr.data[:tr.opts.grid_n]))
                 atomic_write(Path(out) / 'samples' / 'reals.png', _png_bytes(reals))
         tr.save()   # a first checkpoint: the target of a roll-back, or of a resume after an early crash
-    elif src is not None and rank == 0 and asdict(tr.opts) != asdict(stored):
-        write_config(out, cfg, tr.opts)   # a new kimg / snap_kimg … given on resume holds for the next plain resume too
+    elif src is not None and rank == 0 and (asdict(tr.opts) != asdict(stored) or list(meters or ()) != read_meter_names(src)):
+        write_config(out, cfg, tr.opts, meters or ())   # a new kimg, meters … given on resume hold for the next plain resume too
     elif src is None: tr.save()   # in memory
     return tr
 
