@@ -50,14 +50,15 @@ def test_score_gan_bundled_generator(tmp_path):
     "score-gan on a bundled generator by name: one JSON line with the floor beside each score; bad input exits 2"
     import json
     assert run('data', 'synth-histology', '--n', 96, '--seed', 5, '--out', tmp_path/'h', '--no-sheet').returncode == 0
-    r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--n', 48, '--meters', 'nuclei_count',
-            '--threads', 1, cwd=tmp_path)
+    r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--n', 48, '--meters',
+            'nuclei_count,nucleus_mean_area', '--threads', 1, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out['gan'] == 'histology64' and out['n'] == 48
     assert {'c2st', 'spread', 'clipped', 'w1_nuclei_count', 'floor_c2st', 'floor_spread', 'floor_clipped',
-            'floor_w1_nuclei_count'} <= set(out)
-    assert out['w1_nuclei_count'] > out['floor_w1_nuclei_count']   # the generator is further from real than real is
+            'floor_w1_nuclei_count', 'ctrl_nuclei_count'} <= set(out)
+    # its nuclei are too small: the area's distribution is further from the reals than real is from real (about 4×)
+    assert out['w1_nucleus_mean_area'] > 2 * out['floor_w1_nucleus_mean_area']
     r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--meters', 'nuclei', cwd=tmp_path)
     assert r.returncode == 2 and 'nuclei_count' in r.stderr       # an unknown meter names the valid ones
     r = run('score-gan', '--gan', tmp_path/'nothing', '--data', tmp_path/'h', cwd=tmp_path)
