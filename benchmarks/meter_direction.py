@@ -27,7 +27,8 @@ from latent_explain.meters import METERS
 from latent_explain.predict import BlackBoxClassifier
 from latent_explain.stylegan import load_generator
 from latent_explain.inversion import load_encoder, project
-from latent_explain.direction import fit_direction, render_shifted, sample_latents
+from latent_explain.direction import fit_direction, render_shifted, sample_latents, as_scorer
+from latent_explain.classifier import load_classifier
 
 
 def meter_oracle(G, meter, n: int = 512, seed: int = 0) -> BlackBoxClassifier:
@@ -41,11 +42,12 @@ def meter_oracle(G, meter, n: int = 512, seed: int = 0) -> BlackBoxClassifier:
     return BlackBoxClassifier(fn, input='float_nchw', target=1, classes=['low', 'high'])
 
 
-def ridge_direction(G, meter, like, n: int = 2000, seed: int = 1):
-    "The meter's ridge-regression direction in w (a `Direction` shaped like `like`), scaled by the cloud's sd along it"
+def ridge_direction(G, score, like, n: int = 2000, seed: int = 1):
+    "The ridge-regression direction in w of `score` (images -> one number each; a `Direction` shaped like `like`)"
     ws = sample_latents(G, n, seed=seed)
     with torch.no_grad():
-        v = np.concatenate([np.asarray(meter(G.synthesis(ws[i:i + 250], noise_mode='const')), float) for i in range(0, n, 250)])
+        v = np.concatenate([np.asarray(score(G.synthesis(ws[i:i + 250], noise_mode='const')), float).ravel()
+                            for i in range(0, n, 250)])
     W = ws[:, 0].cpu().numpy()
     coef = RidgeCV(alphas=[0.1, 1, 10, 100]).fit(W, v).coef_
     u = torch.tensor(coef / np.linalg.norm(coef), dtype=torch.float32)
@@ -81,18 +83,20 @@ def main():
     valid = (pd.read_csv(table)['split'] == 'valid').to_numpy() if table.is_file() else np.ones(len(imgs), bool)
     x = to_generator_range(imgs[valid][:a.n])
     ws = project(G, x, init='encoder', encoder=enc, steps=0).ws
-    clf_dir = fit_direction(G, a.clf, 'logistic')
+    clf = load_classifier(a.clf)
+    clf_dir = fit_direction(G, clf, 'logistic')
     dirs = {'oracle, logistic': fit_direction(G, meter_oracle(G, meter), 'logistic'),
             'oracle, ridge': ridge_direction(G, meter, clf_dir),
-            'classifier, logistic': clf_dir}
+            'classifier, logistic': clf_dir,
+            'classifier, ridge on log-odds': ridge_direction(G, lambda x: as_scorer(clf)(x).float(), clf_dir)}
     rows = {name: series_stats(G, ws, d, meter, a.alpha, real_sd) for name, d in dirs.items()}
     cos = {k: float(torch.nn.functional.cosine_similarity(dirs[k].vectors[0].flatten(), clf_dir.vectors[0].flatten(), dim=0))
-           for k in dirs if k.startswith('oracle')}
+           for k in dirs if k != 'classifier, logistic'}
     print(f"{a.gan}, {a.meter}, {len(x)} images, fixed range ±{a.alpha:g} sd, 9 frames")
-    print(f"{'direction':24s} {'ρ≥0.9':>6s} {'med ρ':>6s} {'range (real sd)':>16s}")
+    print(f"{'direction':30s} {'ρ≥0.9':>6s} {'med ρ':>6s} {'range (real sd)':>16s}")
     for name, r in rows.items():
-        print(f"{name:24s} {r['share_rho_0.9']:6.2f} {r['median_rho']:6.2f} {r['median_range_sd']:16.2f}")
-    print('cosine with the classifier direction: ' + ', '.join(f'{k} {v:.2f}' for k, v in cos.items())
+        print(f"{name:30s} {r['share_rho_0.9']:6.2f} {r['median_rho']:6.2f} {r['median_range_sd']:16.2f}")
+    print('cosine with the classifier\'s logistic direction: ' + ', '.join(f'{k} {v:.2f}' for k, v in cos.items())
           + f'; wall time {time.time() - t0:.0f} s')
     print(json.dumps({'rows': rows, 'cosine': cos}))
 
