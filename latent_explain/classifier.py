@@ -31,7 +31,7 @@ from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_gene
 # %% auto #0
 __all__ = ['DEFAULT_LR', 'OUTPUT_MEANING', 'INPUT_RANGE', 'FORMAT', 'FORMAT_VERSION', 'PICKLE_SUFFIXES', 'TRUSTED_ARCH_MODULES',
            'CLASSIFIER_FILES', 'CLI_LR', 'train_classifier', 'Classifier', 'build_model', 'classifier_config',
-           'save_classifier', 'load_classifier', 'cmd_train_classifier']
+           'save_classifier', 'load_classifier', 'load_cli_classifier', 'cmd_train_classifier']
 
 # %% ../nbs/04_classifier.ipynb #3a53ea9e
 DEFAULT_LR = 3e-3  # one-cycle peak for from-scratch training; fastai's 1e-3 is tuned for fine-tuning
@@ -350,7 +350,8 @@ def _build_from_config(p: Path, build: dict, builder) -> nn.Module:
     if build.get('kind') != 'builder': return build_model(build, str(p/'config.json'))
     if builder is None:
         raise ModelError(f"{p/'config.json'}: the model is built by your code {build.get('builder')!r}; pass "
-                         f"load_classifier({str(p)!r}, builder={build.get('builder')!r}) to confirm you trust it")
+                         f"load_classifier({str(p)!r}, builder={build.get('builder')!r}) to confirm you trust it "
+                         f"(on the command line: --clf-builder {build.get('builder')})")
     if _builder_path(builder) != build.get('builder'):
         raise ModelError(f"{p/'config.json'}: saved with builder {build.get('builder')!r}, not {_builder_path(builder)!r}")
     return (_import(builder) if isinstance(builder, str) else builder)(**build.get('kwargs', {}))
@@ -404,6 +405,17 @@ def load_classifier(path,                  # folder written by `save_classifier`
                      mean=norm.get('mean'), std=norm.get('std'), output=cfg.get('output'), build=cfg['build'],
                      n_out=cfg.get('n_out'))
     return clf.to(device).eval()
+
+def load_cli_classifier(path, builder: str | None = None) -> Classifier:
+    "A command's --clf folder; --clf-builder names the function of a classifier saved with builder= (imported from the current folder too)"
+    if builder:   # a console script's sys.path lacks the working folder, where a project's models.py usually sits
+        import os, sys
+        if os.getcwd() not in sys.path: sys.path.insert(0, os.getcwd())
+        try: _import(builder)
+        except (ImportError, AttributeError, ValueError) as e:
+            raise ModelError(f"--clf-builder {builder}: can't import it ({e}); give 'module:function' with the module "
+                             "in the current folder or on PYTHONPATH") from e
+    return load_classifier(path, builder=builder or None)
 
 # %% ../nbs/04_classifier.ipynb #654e5c00
 CLI_LR = 1e-2   # train-classifier's default: best of 3e-3 / 1e-3 / 1e-2 on tiles (benchmarks/classifier_defaults.py)

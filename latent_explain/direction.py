@@ -338,6 +338,7 @@ def cmd_fit_direction(
     steps:int=200,            # optimisation steps (optimize)
     seed:int=0,               # random seed
     overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
+    clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
 ):
     "Fit the latent direction along which a classifier's prediction changes"
     check_choice('--method', method, METHODS); check_choice('--space', space, SPACES)
@@ -345,7 +346,7 @@ def cmd_fit_direction(
     check_number('--steps', steps, low=1, high=1_000_000, integer=True); check_number('--seed', seed, low=0, integer=True)
     out = check_output(out, 'direction', '--out', overwrite, writes=DIRECTION_FILES)
     from latent_explain.inversion import _load_gan, _load_clf
-    G, c = _load_gan(gan), _load_clf(clf)
+    G, c = _load_gan(gan), _load_clf(clf, clf_builder)
     if target is not None and c.classes and target not in c.classes:
         raise DataError(f"--target {target}: the classifier's classes are {c.classes}")
     d = fit_direction(G, c, method, space, k, target, n=n, seed=seed, steps=steps, progress=not IN_TEST)

@@ -256,6 +256,7 @@ def cmd_evaluate(
     c2st_epochs:int=15,       # epochs of the realism C2ST
     alpha_max:float=0,        # score every image on the same α range ±alpha_max (0: each image's own series)
     overwrite:bool=False,     # replace an existing --json file
+    clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
 ):
     "Score every direction method's explanations on planted ground truth, as JSON"
     from latent_explain.core import check_writable
@@ -272,7 +273,7 @@ def cmd_evaluate(
     if out.exists() and not overwrite: raise DataError(f"--json {out}: exists; add --overwrite to replace it")
     check_writable(out.parent, '--json')
     if not Path(data).is_dir(): raise DataError(f"--data {data}: no such folder")
-    G, c = _load_gan(gan), _load_clf(clf)
+    G, c = _load_gan(gan), _load_clf(clf, clf_builder)
     enc = load_encoder(encoder, G, gan=gan) if encoder else None
     if enc is None and steps == 0: raise DataError("evaluate: give --encoder ENCDIR, or --steps N to invert from w_avg")
     res = evaluate(G, c, data, enc, ms, n=n, steps=steps, seed=seed, sanity=sanity, progress=not IN_TEST,

@@ -371,6 +371,7 @@ def cmd_explain(
     batch:int=16,             # images explained together
     skip_bad:bool=False,      # skip unreadable files (with a warning) instead of stopping at the first
     overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
+    clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
 ):
     "Explain a classifier's prediction on image files: counterfactual series along a latent direction"
     check_number('--steps', steps, low=0, high=100_000, integer=True); check_number('--frames', frames, low=2, high=257, integer=True)
@@ -381,7 +382,7 @@ def cmd_explain(
     stems = [Path(p).stem for p in files]
     writes = ('config.json',) + tuple(f'{s}{x}' for s in stems for x in ('_strip.png', '.gif', '.html', '.json', '_frames'))
     out = check_output(out, 'explanation', '--out', overwrite, writes=writes)
-    G, c = _load_gan(gan), _load_clf(clf)
+    G, c = _load_gan(gan), _load_clf(clf, clf_builder)
     d = load_direction(direction, G if direction_needs_generator(direction) else None, c)
     if index >= max(d.k, 1): raise DataError(f"--index {index}: the direction has {d.k} vector(s)")
     enc = None

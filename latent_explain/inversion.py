@@ -381,6 +381,7 @@ def cmd_train_encoder(
     data:str,                 # folder of real images (class folders or labels.csv are fine; labels are ignored)
     out:str,                  # encoder folder to write (config.json + encoder.safetensors)
     clf:str=None,             # classifier folder: keep its output on the reconstructions
+    clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
     steps:int=2000,           # training steps
     batch:int=16,             # images per batch
     lr:float=1e-3,            # learning rate
@@ -398,7 +399,7 @@ def cmd_train_encoder(
     out = check_output(out, 'encoder', '--out', overwrite, writes=ENCODER_FILES); check_unlocked(out)
     G = _load_gan(gan)
     reals = read_image_folder(data, channels=G.cfg.img_channels, res=G.cfg.res)
-    wclf = _wrapper(_load_clf(clf)) if clf else None
+    wclf = _wrapper(_load_clf(clf, clf_builder)) if clf else None
     with FolderLock(out):
         enc = train_encoder(G, reals, D=load_discriminator(gan), clf=wclf, steps=steps, batch=batch, lr=lr, seed=seed,
                             progress=not IN_TEST, backbone=backbone, generator=str(gan),
@@ -407,9 +408,9 @@ def cmd_train_encoder(
     print(f"encoder for {gan} written to {out}/ ({len(enc.history)} steps, last loss {enc.history[-1]:.4f})")
     return out
 
-def _load_clf(clf):
-    from latent_explain.predict import load_classifier
-    return load_classifier(clf)
+def _load_clf(clf, builder: str | None = None):
+    from latent_explain.classifier import load_cli_classifier
+    return load_cli_classifier(clf, builder)
 
 # %% ../nbs/20_inversion.ipynb #cf1328e6
 def _native_channels(p: Path) -> int:
@@ -488,6 +489,7 @@ def cmd_invert(
     space:str='w+',           # latent optimised: w+ (one w per layer) or w
     clf:str=None,             # classifier folder: adds delta_p (change of its target-class probability) to metrics.json
     clf_weight:float=0.0,     # > 0 (needs --clf): refinement also keeps the classifier's margin on the reconstruction
+    clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
     batch:int=16,             # images refined together
     skip_bad:bool=False,      # skip unreadable files (with a warning) instead of stopping at the first
     overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
@@ -502,7 +504,7 @@ def cmd_invert(
                        writes=('config.json', 'latents.safetensors', 'metrics.json') + tuple(f'{Path(p).stem}_recon.png' for p in files))
     G = _load_gan(gan)
     enc = load_encoder(encoder, G, gan=gan)
-    c = _load_clf(clf) if clf else None
+    c = _load_clf(clf, clf_builder) if clf else None
     kept, origs, x = read_for_generator(files, G, skip_bad)
     D = load_discriminator(gan)
     invs = [project(G, x[i:i+batch], encoder=enc, steps=steps, lr=lr, space=space, D=D, clf=c, clf_weight=clf_weight)

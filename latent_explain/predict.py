@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from fastai.learner import Learner
 from .core import DataError, ModelError, to_generator_range, from_generator_range, check_choice
 from .datasets import DATASETS, make_dataset
-from .classifier import (Classifier, load_classifier, train_classifier, save_classifier, _vocab,
-                                       _dls_normalisation)
+from .classifier import (Classifier, load_classifier, load_cli_classifier, train_classifier,
+                                       save_classifier, _vocab, _dls_normalisation)
 
 # %% auto #0
 __all__ = ['LUMA', 'REFERENCE_RUNS', 'to_classifier_input', 'select_output', 'as_classifier', 'ClassifierWrapper',
@@ -306,6 +306,7 @@ def predict_files(clf,          # Classifier, Learner or saved folder
 def cmd_predict(
     *images:str,         # image files to classify
     clf:str='clf',       # classifier folder (written by `latent-explain train-classifier`)
+    clf_builder:str=None, # 'module:function' that builds a classifier saved with builder= (runs that code; imported from the current folder or the Python path)
     skip_bad:bool=False, # skip unreadable files (listed in a warning) instead of stopping at the first
 ):
     "Print class probabilities of image files as CSV: path,<class0>,<class1>,..."
@@ -314,7 +315,7 @@ def cmd_predict(
     if missing and not skip_bad:
         raise DataError(f"{missing[0]}: no such image file" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else '')
                         + "; check the paths, or add --skip-bad to skip them")
-    df = predict_files(load_classifier(clf), list(images), on_error='skip' if skip_bad else 'raise')
+    df = predict_files(load_cli_classifier(clf, clf_builder), list(images), on_error='skip' if skip_bad else 'raise')
     print(df.to_csv(index=False, float_format='%.6f'), end='')
     return df
 

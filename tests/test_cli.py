@@ -63,3 +63,36 @@ def test_score_gan_bundled_generator(tmp_path):
     assert r.returncode == 2 and 'nuclei_count' in r.stderr       # an unknown meter names the valid ones
     r = run('score-gan', '--gan', tmp_path/'nothing', '--data', tmp_path/'h', cwd=tmp_path)
     assert r.returncode == 2 and 'nothing' in r.stderr and 'config.json not found' in r.stderr
+
+
+def test_clf_builder(tmp_path):
+    "A classifier saved with builder= (a plain torch module) loads on the command line with --clf-builder, and only then"
+    import json, textwrap, torch
+    from latent_explain.classifier import Classifier, save_classifier
+    (tmp_path / 'tinymodels.py').write_text(textwrap.dedent('''
+        import torch.nn as nn
+        def tiny():
+            return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+    '''))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import tinymodels
+        torch.manual_seed(0)
+        clf = Classifier.from_module(tinymodels.tiny(), classes=['normal', 'tumour'], input_size=(64, 64), builder=tinymodels.tiny)
+        save_classifier(clf, tmp_path / 'clf')
+    finally: sys.path.remove(str(tmp_path)); sys.modules.pop('tinymodels', None)
+    img = tmp_path / 'tile.png'
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(img)
+    r = run('predict', img, '--clf', tmp_path / 'clf', cwd=tmp_path)
+    assert r.returncode == 2 and '--clf-builder tinymodels:tiny' in r.stderr, r.stderr   # says how to trust it
+    r = run('predict', img, '--clf', tmp_path / 'clf', '--clf-builder', 'nosuchmodule:tiny', cwd=tmp_path)
+    assert r.returncode == 2 and "can't import" in r.stderr, r.stderr
+    r = run('predict', img, '--clf', tmp_path / 'clf', '--clf-builder', 'tinymodels:tiny', cwd=tmp_path)   # from the working folder
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(__import__('io').StringIO(r.stdout))
+    assert list(df.columns) == ['path', 'normal', 'tumour'] and abs(df[['normal', 'tumour']].sum(axis=1)[0] - 1) < 1e-5
+    r = run('invert', img, '--gan', 'histology64', '--encoder', 'histology64', '--steps', 0, '--clf', tmp_path / 'clf',
+            '--clf-builder', 'tinymodels:tiny', '--out', tmp_path / 'inv', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / 'inv' / 'metrics.json').read_text())
+    assert 'delta_p' in json.dumps(m)
