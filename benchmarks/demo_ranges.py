@@ -7,7 +7,7 @@ at both ranges on the demo's held-out knees (the reason `DEMO_CASES` gives the u
 Usage: python benchmarks/demo_ranges.py [--n 8]
 """
 import argparse, warnings
-from latent_explain.demo import DEMO_CASES, demo_images, _load_case
+from latent_explain.demo import DEMO_CASES, demo_images, load_case
 from latent_explain.evaluate import score_explanations, meter_sds
 
 
@@ -19,7 +19,7 @@ def main():
     print(f"{'case':<14} {'±sd':>4} {'valid':>6} {'mono':>6} {'marker chg':>10} {'joint chg':>10}")
     for c in DEMO_CASES:
         if c.dataset != 'synth-knee': continue
-        ex, d = _load_case(c); ims = demo_images(c, a.n)
+        ex, d = load_case(c); ims = demo_images(c, a.n)
         sd = meter_sds(ims['real'], ex.meters)
         for a_max in (3.0, 5.0):
             es = ex.explain_batch(ims['x'], d, names=ims['names'], a_max=a_max)

@@ -19,13 +19,13 @@ from latent_explain.stylegan import load_generator
 from latent_explain.inversion import load_encoder
 from latent_explain.direction import fit_direction
 from latent_explain.explain import Explainer
-from latent_explain.evaluate import read_eval_set, meter_sds, validity, _spearman
+from latent_explain.evaluate import read_eval_set, meter_sds, validity, spearman_trend
 
 
 def per_image(es, real_sd: dict, meter: str) -> tuple[np.ndarray, np.ndarray]:
     "(changed, moved) per image for one meter: |ρ| ≥ 0.8 over ≥ 0.5 sd, and a span of ≥ 0.5 sd in any shape"
     span = np.array([np.ptp(e.meters[meter]) >= 0.5 * real_sd[meter] for e in es])
-    trend = np.array([abs(_spearman(e.alphas, e.meters[meter])) >= 0.8 for e in es])
+    trend = np.array([abs(spearman_trend(e.alphas, e.meters[meter])) >= 0.8 for e in es])
     return trend & span, span
 
 

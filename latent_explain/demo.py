@@ -24,7 +24,7 @@ from .evaluate import score_explanations, meter_sds
 
 # %% auto #0
 __all__ = ['DEMO_DIR', 'DEMO_MODELS', 'DEMO_CASES', 'DEMO_SEED', 'DEMO_FILES', 'demo_model_path', 'provenance', 'DemoCase',
-           'demo_images', 'explain_case', 'metrics_table', 'demo_page', 'run_demo', 'cmd_demo']
+           'demo_images', 'load_case', 'explain_case', 'metrics_table', 'demo_page', 'run_demo', 'cmd_demo']
 
 # %% ../nbs/40_demo.ipynb #8f9ad1f1
 DEMO_DIR = Path(latent_explain.__file__).parent / 'bundled' / 'demo'
@@ -110,7 +110,7 @@ def demo_images(case: DemoCase, n: int = 4, seed: int = DEMO_SEED) -> dict:
                 classes=held.classes, real=to_generator_range(real.images))
 
 # %% ../nbs/40_demo.ipynb #c229309f
-def _load_case(case: DemoCase):
+def load_case(case: DemoCase):
     "(Explainer, Direction) of a case, from the bundled models"
     G = load_generator(case.gan)
     clf = load_classifier(demo_model_path(case.clf))
@@ -118,17 +118,17 @@ def _load_case(case: DemoCase):
     return Explainer(G, clf, load_encoder(case.gan, G, gan=case.gan), target=d.target), d
 
 def _per_image(e: Explanation, planted: str, other: str) -> dict:
-    from latent_explain.evaluate import _spearman
+    from latent_explain.evaluate import spearman_trend
     ch = lambda m: None if m not in e.meters else [float(e.meters[m][0]), float(e.meters[m][-1])]
     return dict(name=e.name, p_original=round(e.p_original, 4), p_reconstruction=round(e.p_recon, 4),
                 flip_alpha=e.flip_alpha, p_first=float(e.probs[0]), p_last=float(e.probs[-1]),
-                **{f'{m}_spearman': _spearman(e.alphas, e.meters[m]) for m in (planted, other) if m in e.meters},
+                **{f'{m}spearman_trend': spearman_trend(e.alphas, e.meters[m]) for m in (planted, other) if m in e.meters},
                 **{f'{m}_first_last': ch(m) for m in (planted, other)})
 
 def explain_case(case: DemoCase, out, n: int = 4) -> tuple[list[Explanation], dict]:
     "Explain `n` held-out images of `case` into `out`/case.key; (explanations, metrics)"
     t0 = time.time()
-    ex, d = _load_case(case)
+    ex, d = load_case(case)
     ims = demo_images(case, n)
     es = ex.explain_batch(ims['x'], d, names=ims['names'], a_max=case.a_max)
     for e in es: save_explanation(e, Path(out) / case.key)

@@ -20,14 +20,15 @@ from .direction import (METHODS, Direction, fit_direction, unit_moves, as_scorer
 from .explain import Explainer, Explanation
 
 # %% auto #0
-__all__ = ['PLANTED', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds', 'attribute_changed',
-           'attribute_moved', 'localisation', 'localisation_by_region', 'randomized_copy', 'sanity_cosine',
-           'score_explanations', 'evaluate_direction', 'mask_regions', 'read_eval_set', 'evaluate', 'cmd_evaluate']
+__all__ = ['PLANTED', 'spearman_trend', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds',
+           'attribute_changed', 'attribute_moved', 'localisation', 'localisation_by_region', 'randomized_copy',
+           'sanity_cosine', 'score_explanations', 'evaluate_direction', 'mask_regions', 'read_eval_set', 'evaluate',
+           'cmd_evaluate']
 
 # %% ../nbs/30_evaluate.ipynb #10746588
 PLANTED = {'synth-histology': 'nuclei_count', 'synth-knee': 'marker_score', 'ihc': 'dab_fraction'}
 
-def _spearman(a, b) -> float:
+def spearman_trend(a, b) -> float:
     "Spearman ρ; 0 where either side is constant (nothing followed α)"
     from scipy.stats import spearmanr
     b = np.asarray(b, float)
@@ -48,7 +49,7 @@ def validity(es: list[Explanation]) -> float:
 
 def monotonicity(es: list[Explanation]) -> float:
     "Median over images of Spearman ρ(α, target probability)"
-    return float(np.median([_spearman(e.alphas, e.probs) for e in es]))
+    return float(np.median([spearman_trend(e.alphas, e.probs) for e in es]))
 
 def proximity(es: list[Explanation]) -> tuple[float, float]:
     "Median L1 (in [0, 1] units) and SSIM between the reconstruction and the frame at the flip point"
@@ -64,7 +65,7 @@ def proximity(es: list[Explanation]) -> tuple[float, float]:
 # %% ../nbs/30_evaluate.ipynb #10d3d7b5
 def attribute_trends(es: list[Explanation]) -> pd.DataFrame:
     "Spearman ρ(α, meter) per image (rows) and meter (columns)"
-    return pd.DataFrame([{m: _spearman(e.alphas, v) for m, v in e.meters.items()} for e in es])
+    return pd.DataFrame([{m: spearman_trend(e.alphas, v) for m, v in e.meters.items()} for e in es])
 
 def meter_sds(real: torch.Tensor, meters: dict) -> dict:
     "Each meter's sd over real images (the yardstick of `attribute_changed`)"
@@ -77,7 +78,7 @@ def attribute_changed(es: list[Explanation], real_sd: dict, rho: float = 0.8, si
     for m in es[0].meters:
         sd = real_sd.get(m)
         if not sd: continue
-        out[m] = float(np.mean([abs(_spearman(e.alphas, e.meters[m])) >= rho and np.ptp(e.meters[m]) >= size * sd for e in es]))
+        out[m] = float(np.mean([abs(spearman_trend(e.alphas, e.meters[m])) >= rho and np.ptp(e.meters[m]) >= size * sd for e in es]))
     return out
 
 def attribute_moved(es: list[Explanation], real_sd: dict, size: float = 0.5) -> dict:
