@@ -19,14 +19,7 @@ from latent_explain.stylegan import load_generator
 from latent_explain.inversion import load_encoder
 from latent_explain.direction import fit_direction
 from latent_explain.explain import Explainer
-from latent_explain.evaluate import read_eval_set, meter_sds, validity, spearman_trend
-
-
-def per_image(es, real_sd: dict, meter: str) -> tuple[np.ndarray, np.ndarray]:
-    "(changed, moved) per image for one meter: |ρ| ≥ 0.8 over ≥ 0.5 sd, and a span of ≥ 0.5 sd in any shape"
-    span = np.array([np.ptp(e.meters[meter]) >= 0.5 * real_sd[meter] for e in es])
-    trend = np.array([abs(spearman_trend(e.alphas, e.meters[meter])) >= 0.8 for e in es])
-    return trend & span, span
+from latent_explain.evaluate import read_eval_set, meter_sds, validity, meter_changed, meter_moved
 
 
 def main():
@@ -52,7 +45,8 @@ def main():
         series = [ex.explain_batch(ev['x'], d, alphas=alphas, index=i, names=ev['names']) for i in range(2)]
         rows = {}
         for i, es in enumerate(series):
-            mc, mm = per_image(es, sd, 'marker_score'); jc, _ = per_image(es, sd, 'joint_space_width')
+            mc, mm = meter_changed(es, 'marker_score', sd['marker_score']), meter_moved(es, 'marker_score', sd['marker_score'])
+            jc = meter_changed(es, 'joint_space_width', sd['joint_space_width'])
             rows[f'dir {i + 1}'] = (validity(es), mc, mm, jc)
         (v1, mc1, mm1, jc1), (v2, mc2, mm2, jc2) = rows.values()
         rows['either'] = (float(np.mean([e1.flip_alpha is not None or e2.flip_alpha is not None

@@ -20,7 +20,7 @@ from .classifier import load_classifier
 from .inversion import load_encoder, _steps
 from .direction import load_direction
 from .explain import Explainer, Explanation, save_explanation
-from .evaluate import score_explanations, meter_sds
+from .evaluate import score_explanations, meter_sds, spearman_trend
 
 # %% auto #0
 __all__ = ['DEMO_DIR', 'DEMO_MODELS', 'DEMO_CASES', 'DEMO_SEED', 'DEMO_FILES', 'demo_model_path', 'provenance', 'DemoCase',
@@ -118,11 +118,10 @@ def load_case(case: DemoCase):
     return Explainer(G, clf, load_encoder(case.gan, G, gan=case.gan), target=d.target), d
 
 def _per_image(e: Explanation, planted: str, other: str) -> dict:
-    from latent_explain.evaluate import spearman_trend
     ch = lambda m: None if m not in e.meters else [float(e.meters[m][0]), float(e.meters[m][-1])]
     return dict(name=e.name, p_original=round(e.p_original, 4), p_reconstruction=round(e.p_recon, 4),
                 flip_alpha=e.flip_alpha, p_first=float(e.probs[0]), p_last=float(e.probs[-1]),
-                **{f'{m}spearman_trend': spearman_trend(e.alphas, e.meters[m]) for m in (planted, other) if m in e.meters},
+                **{f'{m}_spearman': spearman_trend(e.alphas, e.meters[m]) for m in (planted, other) if m in e.meters},
                 **{f'{m}_first_last': ch(m) for m in (planted, other)})
 
 def explain_case(case: DemoCase, out, n: int = 4) -> tuple[list[Explanation], dict]:

@@ -20,10 +20,10 @@ from .direction import (METHODS, Direction, fit_direction, unit_moves, as_scorer
 from .explain import Explainer, Explanation
 
 # %% auto #0
-__all__ = ['PLANTED', 'spearman_trend', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds',
-           'attribute_changed', 'attribute_moved', 'localisation', 'localisation_by_region', 'randomized_copy',
-           'sanity_cosine', 'score_explanations', 'evaluate_direction', 'mask_regions', 'read_eval_set', 'evaluate',
-           'cmd_evaluate']
+__all__ = ['PLANTED', 'spearman_trend', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds', 'meter_moved',
+           'meter_changed', 'attribute_changed', 'attribute_moved', 'localisation', 'localisation_by_region',
+           'randomized_copy', 'sanity_cosine', 'score_explanations', 'evaluate_direction', 'mask_regions',
+           'read_eval_set', 'evaluate', 'cmd_evaluate']
 
 # %% ../nbs/30_evaluate.ipynb #10746588
 PLANTED = {'synth-histology': 'nuclei_count', 'synth-knee': 'marker_score', 'ihc': 'dab_fraction'}
@@ -72,21 +72,24 @@ def meter_sds(real: torch.Tensor, meters: dict) -> dict:
     u8 = from_generator_range(real)
     return {m: float(np.nanstd(np.asarray(f(u8), float))) for m, f in meters.items()}
 
+def meter_moved(es: list[Explanation], meter: str, sd: float, size: float = 0.5) -> np.ndarray:
+    "Per image: does `meter` span at least `size` × `sd` along the series, in any shape?"
+    return np.array([np.ptp(e.meters[meter]) >= size * sd for e in es])
+
+def meter_changed(es: list[Explanation], meter: str, sd: float, rho: float = 0.8, size: float = 0.5) -> np.ndarray:
+    "Per image: does `meter` follow α (|ρ| ≥ `rho`) and span at least `size` × `sd` along the series?"
+    trend = np.array([abs(spearman_trend(e.alphas, e.meters[meter])) >= rho for e in es])
+    return trend & meter_moved(es, meter, sd, size)
+
 def attribute_changed(es: list[Explanation], real_sd: dict, rho: float = 0.8, size: float = 0.5) -> dict:
     "Per meter, the share of images where it follows α (|ρ| ≥ `rho`) by at least `size` sd of the real images"
-    out = {}
-    for m in es[0].meters:
-        sd = real_sd.get(m)
-        if not sd: continue
-        out[m] = float(np.mean([abs(spearman_trend(e.alphas, e.meters[m])) >= rho and np.ptp(e.meters[m]) >= size * sd for e in es]))
-    return out
+    return {m: float(meter_changed(es, m, sd, rho, size).mean()) for m in es[0].meters if (sd := real_sd.get(m))}
 
 def attribute_moved(es: list[Explanation], real_sd: dict, size: float = 0.5) -> dict:
     "Per meter, the share of images whose meter spans at least `size` sd of the real images along the series, in any shape"
     # `attribute_changed` asks for a trend (|ρ| ≥ 0.8); a marker that appears in one frame is a step, which ρ
     # scores low although the series plainly changed it
-    return {m: float(np.mean([np.ptp(e.meters[m]) >= size * sd for e in es]))
-            for m in es[0].meters if (sd := real_sd.get(m))}
+    return {m: float(meter_moved(es, m, sd, size).mean()) for m in es[0].meters if (sd := real_sd.get(m))}
 
 def localisation(es: list[Explanation], masks: np.ndarray) -> tuple[float | None, float | None]:
     "Median AUC of |difference map at the flip point| and of GradCAM against the planted regions (mask > 0)"
