@@ -15,7 +15,7 @@ from pathlib import Path
 WORKER = textwrap.dedent('''
     import json, os, sys, numpy as np, torch
     from pathlib import Path
-    from latent_explain.stylegan import tune_glibc_malloc
+    from latent_explain.core import tune_glibc_malloc
     sys.path.insert(0, sys.argv[5])   # benchmarks/: the timing loop of width_split_speed
     from width_split_speed import kimg_per_hour, PRESET
     torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))

@@ -14,12 +14,13 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from latent_explain.stylegan import load_generator, tune_glibc_malloc
+from latent_explain.stylegan import load_generator
+from latent_explain.core import tune_glibc_malloc
 from latent_explain.datasets import make_dataset
-from latent_explain.core import to_generator_range, ModelError
+from latent_explain.core import to_generator_range, from_generator_range, ModelError
 from latent_explain.classifier import Classifier, load_classifier
 from latent_explain.inversion import Encoder, load_encoder
-from latent_explain.direction import fit_direction, unit_moves, target_probability, device_of
+from latent_explain.direction import fit_direction, unit_moves
 from latent_explain.explain import Explainer, measure_frames, stain_change, flip_point
 
 DATASET = {'histology64': 'synth-histology', 'ihc64': 'ihc', 'knee64': 'synth-knee'}
@@ -38,17 +39,18 @@ def timed(book, key):
 
 def explain_timed(ex, x, d, book):
     "Explainer.explain_batch taken apart, with the time of each stage"
-    with timed(book, 'invert (encoder + refinement)'): inv = ex.invert(x)
-    with timed(book, 'direction at each image'): u = unit_moves(ex.G, ex.scorer, d, inv.ws).detach()
-    with timed(book, 'α search (7 frames, classifier)'): A = ex._auto_alphas(x, inv.ws, u, d, 9, 3.0)
+    p = ex.predictor_for(d)
+    with timed(book, 'invert (encoder + refinement)'): inv = ex.invert(x, p)
+    with timed(book, 'direction at each image'): u = unit_moves(ex.G, p, d, inv.ws).detach()
+    with timed(book, 'α search (7 frames, classifier)'): A = ex._auto_alphas(x, inv.ws, u, d, 9, 3.0, p)
     with timed(book, 'frames (9, generator)'): frames = ex._series(x, inv.ws, u, d, A)
-    with timed(book, 'classifier on frames'):
-        probs = target_probability(ex.scorer, frames.flatten(0, 1)).view(len(x), -1).numpy()
-    with timed(book, 'GradCAM'): ex._gradcam(x)
+    with timed(book, 'classifier on frames'): probs = p.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
+    with timed(book, 'GradCAM'): ex._gradcam(x, p)
+    with timed(book, 'frames to 8 bits'): u8 = [from_generator_range(f) for f in frames]
     with timed(book, 'meters on frames'):
-        for f in frames: measure_frames(f, ex.meters)
+        for f in u8: measure_frames(f, ex.meters)
     with timed(book, 'stain change (rgb2hed)'):
-        for f, r in zip(frames, inv.recon): stain_change(f, r)
+        for f, r in zip(u8, inv.recon): stain_change(f, from_generator_range(r)[0])
     return probs
 
 
@@ -67,7 +69,7 @@ def main():
     ds = make_dataset(DATASET.get(args.gan, 'synth-histology'), n=args.n, size=G.cfg.res, seed=4242)
     x = to_generator_range(ds.images[:args.n])
     ex = Explainer(G, clf, enc, steps=args.steps)
-    t = time.perf_counter(); d = fit_direction(G, ex.scorer, args.method, n=512, steps=100)
+    t = time.perf_counter(); d = fit_direction(G, ex.predictor, args.method, n=512, steps=100)
     fit_s = time.perf_counter() - t
     ex.explain_batch(x[:2], d)                                        # warm-up (first calls allocate)
     rows = []

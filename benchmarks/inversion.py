@@ -19,9 +19,11 @@ import torch
 
 from latent_explain.core import to_generator_range
 from latent_explain.datasets import make_dataset
-from latent_explain.stylegan import load_generator, tune_glibc_malloc
+from latent_explain.stylegan import load_generator
+from latent_explain.core import tune_glibc_malloc
 from latent_explain.meters import METERS
-from latent_explain.inversion import (train_encoder, save_encoder, load_encoder, load_discriminator, project,
+from latent_explain.latents import load_discriminator
+from latent_explain.inversion import (train_encoder, save_encoder, load_encoder, project,
                                       encoder_loss, Encoder)
 
 HELD_OUT_SEED, TRAIN_SEED = 12345, 777

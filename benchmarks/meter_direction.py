@@ -24,14 +24,15 @@ from sklearn.linear_model import RidgeCV
 from latent_explain.core import to_generator_range
 from latent_explain.data import read_image_folder
 from latent_explain.meters import METERS
-from latent_explain.predict import BlackBoxClassifier
+from latent_explain.predict import Predictor
 from latent_explain.stylegan import load_generator
 from latent_explain.inversion import load_encoder, project
-from latent_explain.direction import fit_direction, render_shifted, sample_latents, as_scorer
+from latent_explain.latents import render_shifted, sample_latents
+from latent_explain.direction import fit_direction
 from latent_explain.classifier import load_classifier
 
 
-def meter_oracle(G, meter, n: int = 512, seed: int = 0) -> BlackBoxClassifier:
+def meter_oracle(G, meter, n: int = 512, seed: int = 0) -> Predictor:
     "A black box whose probability of 'high' is a logistic of the meter around its median over `n` generated images"
     with torch.no_grad(): v = np.asarray(meter(G.synthesis(sample_latents(G, n, seed=seed), noise_mode='const')), float)
     mid, sd = float(np.median(v)), float(np.std(v)) + 1e-9
@@ -39,7 +40,7 @@ def meter_oracle(G, meter, n: int = 512, seed: int = 0) -> BlackBoxClassifier:
         s = (np.asarray(meter(torch.as_tensor(x) * 2 - 1), float) - mid) / sd
         p = 1 / (1 + np.exp(-4 * s))
         return np.stack([1 - p, p], 1)
-    return BlackBoxClassifier(fn, input='float_nchw', target=1, classes=['low', 'high'])
+    return Predictor.black_box(fn, classes=['low', 'high'], target=1, input='float_nchw')
 
 
 def ridge_direction(G, score, like, n: int = 2000, seed: int = 1):
@@ -88,7 +89,7 @@ def main():
     dirs = {'oracle, logistic': fit_direction(G, meter_oracle(G, meter), 'logistic'),
             'oracle, ridge': ridge_direction(G, meter, clf_dir),
             'classifier, logistic': clf_dir,
-            'classifier, ridge on log-odds': ridge_direction(G, lambda x: as_scorer(clf)(x).float(), clf_dir)}
+            'classifier, ridge on log-odds': ridge_direction(G, lambda x: Predictor(clf)(x).float(), clf_dir)}
     rows = {name: series_stats(G, ws, d, meter, a.alpha, real_sd) for name, d in dirs.items()}
     cos = {k: float(torch.nn.functional.cosine_similarity(dirs[k].vectors[0].flatten(), clf_dir.vectors[0].flatten(), dim=0))
            for k in dirs if k != 'classifier, logistic'}

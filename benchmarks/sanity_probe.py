@@ -1,6 +1,6 @@
 """Why does a weight-randomised classifier's direction line up with the trained one's? (F6 of the evaluation)
 
-Fits the logistic direction for a classifier and for its weight-randomised copy (`evaluate.randomized_copy`, as
+Fits the logistic direction for a classifier and for its weight-randomised copy (`Predictor.randomized`, as
 `sanity_cosine` does), then prints: their |cos|; how much of each lies on the latent cloud's top principal axes and
 the |cos| left once those axes are removed; and, over generated images, the Spearman ρ of each model's score with
 the image's mean intensity and with the planted meter. A random network's score that follows overall darkness, on
@@ -15,8 +15,9 @@ import torch
 from scipy.stats import spearmanr
 from latent_explain.stylegan import load_generator
 from latent_explain.classifier import load_classifier
-from latent_explain.direction import fit_direction, sample_latents, as_scorer
-from latent_explain.evaluate import randomized_copy
+from latent_explain.predict import Predictor
+from latent_explain.latents import sample_latents
+from latent_explain.direction import fit_direction
 from latent_explain.meters import METERS
 
 
@@ -26,8 +27,8 @@ def main():
     ap.add_argument('--meter', default='dab_fraction'); ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    G, clf = load_generator(a.gan), load_classifier(a.clf)
-    rnd = randomized_copy(clf)
+    G, clf = load_generator(a.gan), Predictor(load_classifier(a.clf))
+    rnd = clf.randomized()
     v = fit_direction(G, clf, 'logistic', n=512).vectors[0]
     vr = fit_direction(G, rnd, 'logistic', n=512, threshold='median').vectors[0]
     print(f"{a.gan}, {a.clf}: |cos| of the trained and the randomised model's logistic directions {float((v @ vr).abs()):.2f}")
@@ -42,7 +43,7 @@ def main():
         print(f'|cos| with the top {k} axis/axes removed: {float((p @ q).abs() / p.norm() / q.norm()):.2f}')
     with torch.no_grad():
         x = G.synthesis(sample_latents(G, 256, seed=5), noise_mode='const')
-        scores = {n: as_scorer(c)(x).float().numpy() for n, c in (('trained', clf), ('randomised', rnd))}
+        scores = {n: c(x).float().numpy() for n, c in (('trained', clf), ('randomised', rnd))}
     mi, m = (np.asarray(METERS[k](x), float) for k in ('mean_intensity', a.meter))
     for n, s in scores.items():
         print(f'{n:10s} score over 256 generated images: ρ with mean intensity {spearmanr(s, mi)[0]:+.2f}, '

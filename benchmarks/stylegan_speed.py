@@ -9,7 +9,7 @@ glibc's malloc returns every block above its (dynamic, at most 32 MiB) mmap thre
 it back with mmap + page faults; CPU training was reported 1.5-3× slower and erratic because of it. Setting
 MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ high keeps freed memory in the heap. They are read once when the
 process starts, so this script runs each measurement in a child process: A) with the variables set, B) with glibc's
-defaults, C) defaults + latent_explain.stylegan.tune_glibc_malloc(), which applies the same settings in-process with
+defaults, C) defaults + latent_explain.core.tune_glibc_malloc(), which applies the same settings in-process with
 mallopt(). For your own runs either start the process with
 
     MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 latent-explain train-gan ...
@@ -107,7 +107,7 @@ def child(args):
     if args.threads: torch.set_num_threads(args.threads)
     tuned = False
     if args.mallopt:
-        from latent_explain.stylegan import tune_glibc_malloc
+        from latent_explain.core import tune_glibc_malloc
         tuned = tune_glibc_malloc()
     torch.manual_seed(0)
     out = dict(malloc_env=all(os.environ.get(k) == v for k, v in MALLOC_ENV.items()), mallopt=tuned,

@@ -210,7 +210,7 @@ def main():
     aug_imgs = histology_images(args.n_aug, 1, args.workers) if 'augcmp' in stages else None
     print(f"data ready in {time.time() - t0:.0f} s: histology {hist.shape}", flush=True)
     import torch
-    from latent_explain.stylegan import tune_glibc_malloc
+    from latent_explain.core import tune_glibc_malloc
     tune_glibc_malloc()
     summary = {'budget_s': args.budget, 'batch': args.batch, 'torch': torch.__version__,
                'device': torch.cuda.get_device_name() if torch.cuda.is_available() and args.device != 'cpu' else 'cpu'}

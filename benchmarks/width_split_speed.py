@@ -9,7 +9,8 @@ Usage: python benchmarks/width_split_speed.py [--steps 32] [--threads 2] [--vari
 import argparse, time
 import torch
 from latent_explain.datasets import synth_histology
-from latent_explain.stylegan import GANConfig, gan_preset, tune_glibc_malloc
+from latent_explain.stylegan import GANConfig, gan_preset
+from latent_explain.core import tune_glibc_malloc
 from latent_explain.train_gan import GANTrainer
 from latent_explain.gan_run import TrainOptions
 

@@ -1,4 +1,6 @@
-"""One wrapper turns any classifier — a saved folder, a fastai Learner, a torch module or a black box behind a function — into the function of generator-range images that explanations need; GradCAM, file prediction and the planted-shortcut check build on it.
+"""`Predictor` turns any classifier — a saved folder, a fastai Learner, a torch module or a black box behind a function — into the one function of generator-range images that every explaining stage takes; GradCAM, file prediction and the planted-shortcut check build on it.
+
+Builds on `classifier`, `core`, `data` and `datasets`; used by `attribution`, `cli`, `direction`, `evaluate`, `explain` and `inversion`.
 
 Docs: https://latent-explain.github.io/latent_explain/predict.html.md"""
 
@@ -6,7 +8,7 @@ Docs: https://latent-explain.github.io/latent_explain/predict.html.md"""
 
 # %% ../nbs/05_predict.ipynb #4bfc1143
 from __future__ import annotations
-import os, json, warnings
+import os, json, copy, hashlib, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -14,15 +16,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastai.learner import Learner
-from .core import DataError, ModelError, to_generator_range, from_generator_range, check_choice
+from fastcore.basics import patch
+from .core import (DataError, ModelError, to_generator_range, from_generator_range, check_choice,
+                                 to_unit_range, from_unit_range)
 from .datasets import DATASETS, make_dataset
-from .classifier import (Classifier, load_classifier, load_cli_classifier, train_classifier,
-                                       save_classifier, _vocab, _dls_normalisation)
+from .classifier import Classifier, load_classifier, load_cli_classifier, train_classifier, save_classifier
 
 # %% auto #0
-__all__ = ['LUMA', 'REFERENCE_RUNS', 'to_classifier_input', 'select_output', 'as_classifier', 'ClassifierWrapper',
-           'BlackBoxClassifier', 'find_cam_layer', 'gradcam', 'show_gradcam', 'reference_dataset', 'train_reference',
-           'shortcut_gap', 'predict_files', 'cmd_predict']
+__all__ = ['LUMA', 'REFERENCE_RUNS', 'to_classifier_input', 'select_output', 'Predictor', 'as_predictor', 'find_cam_layer',
+           'gradcam', 'show_gradcam', 'reference_dataset', 'train_reference', 'shortcut_gap', 'predict_files',
+           'cmd_predict']
 
 # %% ../nbs/05_predict.ipynb #06319e02
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as PIL's convert('L')
@@ -39,7 +42,7 @@ def to_classifier_input(x:torch.Tensor, size, n_in:int, mean=None, std=None) -> 
     if c == 1 and n_in == 3: x = x.expand(-1, 3, -1, -1)
     elif c == 3 and n_in == 1: x = (x * x.new_tensor(LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True)
     elif c != n_in: raise DataError(f"images have {c} channels; the classifier takes {n_in} (only 1 <-> 3 is converted)")
-    x = (x + 1) / 2
+    x = to_unit_range(x)
     if mean is not None: x = (x - mean) / std
     return x
 
@@ -54,6 +57,7 @@ def _target_index(target, classes, n_out, output_kind):
     if not (0 <= int(target) < n): raise DataError(f"target={target} is out of range; pick 0..{n - 1} (classes {classes})")
     return int(target)
 
+# %% ../nbs/05_predict.ipynb #203c4f64
 def select_output(z:torch.Tensor, t:int, output:str, kind:str) -> torch.Tensor:
     "Logits N×K of a model whose outputs mean `kind` -> one number per image for target `t`"
     if output not in ('logit', 'margin', 'prob'): raise DataError(f"output={output!r}: use 'logit', 'margin' or 'prob'")
@@ -68,103 +72,190 @@ def select_output(z:torch.Tensor, t:int, output:str, kind:str) -> torch.Tensor:
     others = z.masked_fill(F.one_hot(torch.tensor(t), z.shape[1]).bool().to(z.device), float('-inf'))
     return z[:, t] - others.logsumexp(1)
 
+# %% ../nbs/05_predict.ipynb #3343bdab
 def _probs(z, kind):
     if kind == 'sigmoid': p = torch.sigmoid(z[:, :1]); return torch.cat([1 - p, p], 1)
     if kind == 'softmax': return z.softmax(1)
     return z
 
 # %% ../nbs/05_predict.ipynb #da604d5b
-def as_classifier(obj) -> Classifier:
-    "A `Classifier` from a Classifier, a fastai Learner, a ClassifierWrapper or a saved folder"
+def _as_model(obj) -> Classifier:
+    "The white-box `Classifier` of a Classifier, a fastai Learner or a saved folder"
     if isinstance(obj, Classifier): return obj
-    if isinstance(obj, ClassifierWrapper): return obj.clf
     if isinstance(obj, Learner): return Classifier.from_learner(obj)
     if isinstance(obj, (str, Path)): return load_classifier(obj)
-    raise ModelError(f"expected a Classifier, Learner or classifier folder, got {type(obj).__name__}; "
-                     "wrap a plain module with Classifier.from_module(module, classes, input_size)")
+    raise ModelError(f"expected a Classifier, Learner, classifier folder or Predictor, got {type(obj).__name__}; "
+                     "wrap a plain module with Classifier.from_module(module, classes, input_size), or a function "
+                     "with Predictor.black_box(fn, classes)")
 
-class ClassifierWrapper(nn.Module):
-    "Differentiable: generator-range images N×C×H×W in [-1, 1] -> the target's logit / margin / probability (N,)"
-    differentiable = True
-    def __init__(self, clf, target=1, output:str='margin'):
+# %% ../nbs/05_predict.ipynb #fcb96906
+class Predictor(nn.Module):
+    "A classifier as a function of generator-range images (N×C×H×W in [-1, 1]) that explains one target class"
+    def __init__(self, clf,           # Classifier, fastai Learner or saved classifier folder (a black box: `black_box`)
+                 target=None):        # class index or name; None: the last class
         super().__init__()
-        self.clf = as_classifier(clf).eval()
-        self.classes, self.n_in, self.input_size = self.clf.classes, self.clf.n_in, self.clf.input_size
-        self.target = _target_index(target, self.classes, self.clf.n_out, self.clf.output)
-        select_output(torch.zeros(1, self.clf.n_out), self.target, output, self.clf.output)  # validate early
-        self.output = output
+        self.clf, self.fn = _as_model(clf).eval(), None
+        self._set_target(target, self.clf.classes, self.clf.n_out, self.clf.output)
 
-    def train(self, mode:bool=True):
-        super().train(mode); self.clf.eval()  # BN statistics and dropout stay frozen: we explain, not train
+    def _set_target(self, target, classes, n_out, kind):
+        self.classes, self.n_out, self.kind = classes, n_out, kind
+        self.explicit_target = target is not None     # chosen by the user, not defaulted: `Explainer` checks it
+        n = len(classes) if classes else n_out
+        self.target = _target_index(n - 1 if target is None else target, classes, n_out, kind)
+
+    @property
+    def differentiable(self) -> bool: return self.clf is not None
+    @property
+    def target_name(self) -> str: return str(self.classes[self.target]) if self.classes else str(self.target)
+    @property
+    def device(self) -> torch.device: return self.clf.device if self.clf is not None else torch.device('cpu')
+    @property
+    def n_in(self): return self.clf.n_in if self.clf is not None else self._bb['n_in']
+    @property
+    def input_size(self): return self.clf.input_size if self.clf is not None else self._bb['input_size']
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.clf is not None: self.clf.eval()   # BN statistics and dropout stay frozen: we explain, not train
         return self
 
-    def preprocess(self, x): return to_classifier_input(x, self.input_size, self.n_in, self.clf.mean, self.clf.std)
-    def logits(self, x): return self.clf(self.preprocess(x))
-    def forward(self, x): return select_output(self.logits(x), self.target, self.output, self.clf.output)
+    def __repr__(self):
+        what = repr(self.clf) if self.clf is not None else f"black box {getattr(self.fn, '__qualname__', self.fn)!r}"
+        return f"Predictor({what}, target={self.target_name!r})"
 
-    @torch.no_grad()
-    def predict_proba(self, x, bs:int=64) -> torch.Tensor:
-        "Class probabilities N×K (regression: raw outputs) for generator-range images, in batches"
-        dev = self.clf.device
-        return torch.cat([_probs(self.logits(x[i:i+bs].to(dev)), self.clf.output).cpu() for i in range(0, len(x), bs)])
+# %% ../nbs/05_predict.ipynb #0a3fbbb8
+def as_predictor(obj,              # Predictor, Classifier, fastai Learner or saved classifier folder
+                 target=None,      # class index or name; None: a Predictor's own, else the last class
+                ) -> Predictor:
+    "The one way every stage takes a classifier: `obj` as a `Predictor` (re-aimed at `target` when one is given)"
+    if isinstance(obj, Predictor): return obj if target is None else obj.for_target(target)
+    return Predictor(obj, target)
+
+# %% ../nbs/05_predict.ipynb #d4c64953
+@patch
+def preprocess(self: Predictor, x: torch.Tensor) -> torch.Tensor:
+    "Generator-range images -> the white box's normalised input (resized, channels converted; differentiable)"
+    return to_classifier_input(x, self.input_size, self.n_in, self.clf.mean, self.clf.std)
+
+# %% ../nbs/05_predict.ipynb #5dd035e7
+@patch
+def logits(self: Predictor, x: torch.Tensor) -> torch.Tensor:
+    "Raw outputs N×K: a white box's logits (differentiable); a black box's logits, or log-probabilities"
+    if self.clf is not None: return self.clf(self.preprocess(x))
+    s = self._scores(x)
+    return s.clamp(1e-7, 1).log() if self._bb['fn_output'] == 'prob' else s   # log-probabilities are valid logits
+
+# %% ../nbs/05_predict.ipynb #f2b89ec1
+@patch
+def target_output(self: Predictor, x: torch.Tensor, output: str = 'margin') -> torch.Tensor:
+    "One number per image for the target class: 'margin' (log-odds), 'logit' or 'prob'"
+    if self.clf is None and self._bb['fn_output'] == 'prob' and output == 'logit': output = 'margin'  # no logits to give
+    if self.kind == 'regression' and output == 'margin': output = 'logit'
+    return select_output(self.logits(x), self.target, output, self.kind)
+
+# %% ../nbs/05_predict.ipynb #216aa0f4
+@patch
+def score(self: Predictor, x: torch.Tensor) -> torch.Tensor:
+    "The target's log-odds (a regression model: its output) per image: what directions raise; differentiable for a white box"
+    return self.target_output(x, 'margin')
+
+# %% ../nbs/05_predict.ipynb #ce69e2b1
+@patch
+def forward(self: Predictor, x: torch.Tensor) -> torch.Tensor: return self.score(x)
+
+# %% ../nbs/05_predict.ipynb #097d05a3
+@patch
+@torch.no_grad()
+def probs(self: Predictor, x: torch.Tensor, bs: int = 64) -> torch.Tensor:
+    "Class probabilities N×K (a regression model: its outputs) for generator-range images, in batches, on the CPU"
+    if self.clf is None:
+        s = self._scores(x)
+        return s if self._bb['fn_output'] == 'prob' else s.softmax(1)
+    dev = self.device
+    return torch.cat([_probs(self.logits(x[i:i+bs].to(dev)), self.kind).cpu() for i in range(0, len(x), bs)])
+
+# %% ../nbs/05_predict.ipynb #d0c08e8c
+@patch
+def prob(self: Predictor, x: torch.Tensor, bs: int = 64) -> torch.Tensor:
+    "The target class's probability per image (N,), on the CPU"
+    return self.probs(x, bs)[:, self.target].float()
 
 # %% ../nbs/05_predict.ipynb #a0295a6e
-class BlackBoxClassifier:
-    "Gradient-free: generator-range images -> one number per image from a numpy-in/numpy-out `fn`"
-    differentiable = False
-    def __init__(self, fn,                     # callable: batch (see `input`) -> np.ndarray N×K (or N,) scores
-                 batch_size:int=64,            # images per call of `fn`
-                 input:str='uint8_nhwc',       # 'uint8_nhwc' or 'float_nchw' ([0, 1])
-                 target=1,                     # class index or name
-                 output:str='margin',          # 'margin' (log-odds), 'prob' or 'logit'
-                 fn_output:str='prob',         # what `fn` returns: 'prob' or 'logit'
-                 classes=None,                 # class names (index order of `fn`'s columns)
-                 input_size=None,              # resize to (H, W) before calling `fn` (None: as given)
-                 n_in:int=None):               # convert to 1 or 3 channels before calling `fn` (None: as given)
-        if input not in ('uint8_nhwc', 'float_nchw'): raise DataError(f"input={input!r}: use 'uint8_nhwc' or 'float_nchw'")
-        if fn_output not in ('prob', 'logit'): raise DataError(f"fn_output={fn_output!r}: use 'prob' or 'logit'")
-        self.fn, self.batch_size, self.input, self.output, self.fn_output = fn, batch_size, input, output, fn_output
-        self.classes = None if classes is None else [str(c) for c in classes]
-        self.input_size, self.n_in = input_size, n_in
-        self.target = _target_index(target, self.classes, 2 if self.classes is None else len(self.classes), 'softmax')
-        select_output(torch.zeros(1, 2), min(self.target, 1), output, 'softmax')
+@patch(cls_method=True)
+def black_box(cls: Predictor, fn,             # callable: batch (see `input`) -> np.ndarray N×K (or N,) scores
+              classes=None,                   # class names (index order of `fn`'s columns); None: two unnamed classes
+              target=None,                    # class index or name; None: the last class
+              fn_output: str = 'prob',        # what `fn` returns: 'prob' or 'logit'
+              input: str = 'uint8_nhwc',      # 'uint8_nhwc' or 'float_nchw' ([0, 1])
+              input_size=None,                # resize to (H, W) before calling `fn` (None: as given)
+              n_in: int = None,               # convert to 1 or 3 channels before calling `fn` (None: as given)
+              batch_size: int = 64,           # images per call of `fn`
+             ) -> Predictor:
+    "A gradient-free `Predictor` of a numpy-in/numpy-out function"
+    check_choice('input', input, ('uint8_nhwc', 'float_nchw')); check_choice('fn_output', fn_output, ('prob', 'logit'))
+    self = cls.__new__(cls); nn.Module.__init__(self)
+    self.clf, self.fn = None, fn
+    classes = None if classes is None else [str(c) for c in classes]
+    self._bb = dict(classes=classes, fn_output=fn_output, input=input, input_size=input_size, n_in=n_in, batch_size=batch_size)
+    self._set_target(target, classes, 2 if classes is None else len(classes), 'softmax')
+    return self
 
-    def _encode(self, x):
-        if self.input_size is not None or self.n_in is not None:
-            x = to_classifier_input(x, self.input_size or tuple(x.shape[-2:]), self.n_in or x.shape[1]) * 2 - 1
-        return from_generator_range(x) if self.input == 'uint8_nhwc' else ((x.float() + 1) / 2).cpu().numpy()
+# %% ../nbs/05_predict.ipynb #0278c644
+@patch
+def _encode(self: Predictor, x: torch.Tensor):
+    "Generator-range images as the black box's function takes them"
+    b = self._bb
+    if b['input_size'] is not None or b['n_in'] is not None:
+        x = from_unit_range(to_classifier_input(x, b['input_size'] or tuple(x.shape[-2:]), b['n_in'] or x.shape[1]))
+    return from_generator_range(x) if b['input'] == 'uint8_nhwc' else to_unit_range(x.float()).cpu().numpy()
 
-    def scores(self, x) -> torch.Tensor:
-        "`fn`'s raw scores N×K for generator-range images (K = 2 when `fn` returns one positive-class column)"
-        out = []
-        for i in range(0, len(x), self.batch_size):
-            s = np.asarray(self.fn(self._encode(x[i:i+self.batch_size].detach())), dtype=np.float64)
-            if s.ndim == 1 or s.shape[1] == 1:  # one column: P(positive) or its logit
-                s = s.reshape(-1, 1)
-                s = np.concatenate([1 - s, s], 1) if self.fn_output == 'prob' else np.concatenate([np.zeros_like(s), s], 1)
-            out.append(torch.from_numpy(s))
-        return torch.cat(out).float()
+# %% ../nbs/05_predict.ipynb #202a81a7
+@patch
+def _scores(self: Predictor, x: torch.Tensor) -> torch.Tensor:
+    "The black box's raw scores N×K (K = 2 when `fn` returns one positive-class column)"
+    out, bs, kind = [], self._bb['batch_size'], self._bb['fn_output']
+    for i in range(0, len(x), bs):
+        s = np.asarray(self.fn(self._encode(x[i:i+bs].detach())), dtype=np.float64)
+        if s.ndim == 1 or s.shape[1] == 1:  # one column: P(positive) or its logit
+            s = s.reshape(-1, 1)
+            s = np.concatenate([1 - s, s], 1) if kind == 'prob' else np.concatenate([np.zeros_like(s), s], 1)
+        out.append(torch.from_numpy(s))
+    return torch.cat(out).float()
 
-    def _logits(self, x):
-        s = self.scores(x)
-        return s.clamp(1e-7, 1).log() if self.fn_output == 'prob' else s  # log-probabilities are valid logits
+# %% ../nbs/05_predict.ipynb #c167a13a
+@patch
+def for_target(self: Predictor, target) -> Predictor:
+    "The same classifier explaining class `target` (index or name); the model is shared, not copied"
+    if self.clf is not None: return Predictor(self.clf, target)
+    b = dict(self._bb); return Predictor.black_box(self.fn, b.pop('classes'), target, **b)
 
-    def __call__(self, x) -> torch.Tensor:
-        with torch.no_grad():
-            z = self._logits(x)
-            out = 'margin' if (self.fn_output == 'prob' and self.output == 'logit') else self.output
-            return select_output(z, self.target, out, 'softmax')
+# %% ../nbs/05_predict.ipynb #8581d4e5
+@patch
+def randomized(self: Predictor, seed: int = 1234) -> Predictor:
+    "A copy whose model has every weight re-initialised (a white box only)"
+    if self.clf is None: raise ModelError("a black box's weights can't be randomised; the sanity test needs a white box")
+    r = copy.deepcopy(self.clf)     # the whole Classifier: a shallow copy would share (and randomise) the original's modules
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for m in r.model.modules():
+            if hasattr(m, 'reset_parameters'): m.reset_parameters()
+    return Predictor(r.eval(), self.target if self.explicit_target else None)
 
-    def predict_proba(self, x) -> torch.Tensor:
-        "Class probabilities N×K"
-        with torch.no_grad():
-            s = self.scores(x)
-            return s if self.fn_output == 'prob' else s.softmax(1)
+# %% ../nbs/05_predict.ipynb #abe9b601
+@patch
+def fingerprint(self: Predictor) -> str:
+    "SHA-256 of the classifier's classes and weights; for a black box, the name of its function"
+    if self.clf is None: return 'black-box:' + getattr(self.fn, '__qualname__', type(self.fn).__name__)
+    c = self.clf
+    h = hashlib.sha256(json.dumps([c.classes, c.output, c.n_in]).encode())
+    for k, v in sorted(c.model.state_dict().items()):
+        h.update(k.encode()); h.update(v.detach().float().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
 
 # %% ../nbs/05_predict.ipynb #fd680872
 def find_cam_layer(clf) -> tuple[str, nn.Module]:
     "(name, module) of the default GradCAM layer of `clf`: the last weighted module with a ≥2×2 spatial output"
-    clf = as_classifier(clf)
+    clf = _white_box(clf)
     model = clf.model
     body = model[0] if isinstance(model, nn.Sequential) and len(model) == 2 else model
     roots = {id(body), id(getattr(body, 'model', None))}
@@ -183,22 +274,36 @@ def find_cam_layer(clf) -> tuple[str, nn.Module]:
     return names[id(found[-1])], found[-1]
 
 # %% ../nbs/05_predict.ipynb #d8960eff
+def _white_box(clf) -> Classifier:
+    "The white-box model of anything `as_predictor` takes; a black box is refused"
+    p = as_predictor(clf)
+    if not p.differentiable: raise ModelError("GradCAM needs the classifier's layers and gradients; a black box has neither")
+    return p.clf
+
+# %% ../nbs/05_predict.ipynb #3032b04b
 class _Score:
-    "grad-cam target: the wrapper already returns the score of the chosen class"
+    "grad-cam target: the model below already returns the score of the chosen class"
     def __call__(self, out): return out
 
-def gradcam(clf,                 # Classifier, Learner, ClassifierWrapper or saved folder
+# %% ../nbs/05_predict.ipynb #fddac201
+class _TargetOutput(nn.Module):
+    "The module grad-cam calls: images -> the predictor's `output` for its target"
+    def __init__(self, p: Predictor, output: str): super().__init__(); self.p, self.output = p, output
+    def forward(self, x): return self.p.target_output(x, self.output)
+
+# %% ../nbs/05_predict.ipynb #0ac4c4ba
+def gradcam(clf,                 # Predictor, Classifier, Learner or saved folder (a white box)
             images,              # generator-range images N×C×H×W in [-1, 1] (or uint8 N×H×W×C)
-            target=1,            # class index or name whose logit is explained
+            target=None,         # class index or name whose score is explained; None: a Predictor's own, else the last
             layer=None,          # module (or its name in the model) to take activations from; None: `find_cam_layer`
             output:str='margin', # the score differentiated: 'margin' (log-odds), 'logit' or 'prob'
             ) -> np.ndarray:
     "GradCAM maps N×H×W (float32 in [0, 1], at the images' H×W) via pytorch_grad_cam"
     from pytorch_grad_cam import GradCAM
-    c = as_classifier(clf)
+    c = _white_box(clf)
     x = to_generator_range(images) if isinstance(images, np.ndarray) else images
     if x.ndim == 3: x = x[None]
-    w = ClassifierWrapper(c, target=target, output=output)
+    w = _TargetOutput(as_predictor(clf, target), output)
     if layer is None: _, layer = find_cam_layer(c)
     elif isinstance(layer, str): layer = dict(c.model.named_modules())[layer]
     x = x.detach().float().to(c.device).requires_grad_(True)  # gradients flow even if the weights are frozen
@@ -206,6 +311,7 @@ def gradcam(clf,                 # Classifier, Learner, ClassifierWrapper or sav
         maps = cam(input_tensor=x, targets=[_Score()] * len(x))
     return np.clip(np.nan_to_num(maps.astype(np.float32)), 0, 1)
 
+# %% ../nbs/05_predict.ipynb #2a787585
 def show_gradcam(image,          # one generator-range image C×H×W (tensor) or uint8 H×W×C
                  cam,            # its map H×W in [0, 1]
                  ax=None, alpha:float=0.45, cmap='jet', title:str=None):
@@ -234,6 +340,7 @@ def reference_dataset(name:str, seed:int=0, **data_kwargs):
     if name not in REFERENCE_RUNS: raise DataError(f"unknown reference run {name!r}; choose one of {list(REFERENCE_RUNS)}")
     return DATASETS[name](seed=seed, **{**REFERENCE_RUNS[name]['data'], **data_kwargs})
 
+# %% ../nbs/05_predict.ipynb #40ac421a
 def train_reference(name:str,          # 'synth-histology', 'ihc' or 'synth-knee'
                     seed:int=0,        # seeds the data and the training
                     progress:bool=True,# show fastprogress bars and the epoch table
@@ -259,13 +366,12 @@ def shortcut_gap(learn_or_clf,           # Learner, Classifier or saved folder o
                  ) -> pd.Series:
     "Accuracy on knees whose marker agrees with the label vs on the same knees with the marker flipped"
     from latent_explain.datasets import synth_knee
-    clf = as_classifier(learn_or_clf)
-    size = size or clf.input_size[0]
-    w = ClassifierWrapper(clf, target='OA' if clf.classes and 'OA' in clf.classes else 1)
+    p = as_predictor(learn_or_clf)
+    size = size or p.input_size[0]
     acc = {}
     for m in ('agree', 'flipped'):
         ds = synth_knee(n=n, size=size, seed=seed, marker=m)
-        acc[m] = float((w.predict_proba(to_generator_range(ds.images)).argmax(1).numpy() == ds.labels).mean())
+        acc[m] = float((p.probs(to_generator_range(ds.images)).argmax(1).numpy() == ds.labels).mean())
     return pd.Series({'acc_agree': acc['agree'], 'acc_flipped': acc['flipped'], 'gap': acc['agree'] - acc['flipped']})
 
 # %% ../nbs/05_predict.ipynb #0b20ba38
@@ -280,6 +386,7 @@ def _read_for(c, p, on_error):
     return x if img.shape[:2] == tuple(c.input_size) else F.interpolate(x, size=c.input_size, mode='bilinear',
                                                                         align_corners=False, antialias=True)
 
+# %% ../nbs/05_predict.ipynb #73d2b10e
 def predict_files(clf,          # Classifier, Learner or saved folder
                   paths,        # image file paths
                   bs:int=64,    # images per forward pass
@@ -287,8 +394,7 @@ def predict_files(clf,          # Classifier, Learner or saved folder
                   ) -> pd.DataFrame:
     "Class probabilities for image files: columns `path` and one per class (in class order)"
     check_choice('on_error', on_error, ('raise', 'skip'))
-    c = as_classifier(clf)
-    w = ClassifierWrapper(c, target=0, output='prob' if c.output != 'regression' else 'logit')
+    w = as_predictor(clf); c = w.clf
     cols = c.classes or [f'output{i}' for i in range(c.n_out)]
     kept, rows, skipped = [], [], []
     for i in range(0, len(paths), bs):
@@ -297,7 +403,7 @@ def predict_files(clf,          # Classifier, Learner or saved folder
             x = _read_for(c, p, on_error)
             if x is None: skipped.append(Path(p).name)
             else: xs.append(x); kept.append(p)
-        if xs: rows.append(w.predict_proba(torch.cat(xs), bs=bs).numpy())
+        if xs: rows.append(w.probs(torch.cat(xs), bs=bs).numpy())
     if skipped: warnings.warn(f"skipped {len(skipped)} unreadable file(s): {', '.join(skipped[:5])}{', …' if len(skipped) > 5 else ''}")
     probs = np.concatenate(rows) if rows else np.zeros((0, len(cols)))
     return pd.concat([pd.DataFrame({'path': kept}), pd.DataFrame(probs, columns=cols)], axis=1)
@@ -318,4 +424,3 @@ def cmd_predict(
     df = predict_files(load_cli_classifier(clf, clf_builder), list(images), on_error='skip' if skip_bad else 'raise')
     print(df.to_csv(index=False, float_format='%.6f'), end='')
     return df
-

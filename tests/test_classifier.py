@@ -11,7 +11,7 @@ from PIL import Image
 from fastai.vision.learner import create_timm_model
 from latent_explain.data import DataError, ModelError, to_generator_range
 from latent_explain.classifier import Classifier, save_classifier, load_classifier
-from latent_explain.predict import ClassifierWrapper, BlackBoxClassifier, gradcam, find_cam_layer, to_classifier_input, select_output
+from latent_explain.predict import Predictor, gradcam, find_cam_layer, to_classifier_input, select_output
 
 torch.set_num_threads(1)
 
@@ -59,12 +59,12 @@ def test_load_in_fresh_process_equal_and_deterministic(clf, tmp_path):
     code = textwrap.dedent(f"""
         import numpy as np, torch
         from latent_explain.classifier import load_classifier
-        from latent_explain.predict import ClassifierWrapper
+        from latent_explain.predict import Predictor
         x = torch.from_numpy(np.load({str(tmp_path/'x.npy')!r}))
         outs = []
         for _ in range(2):
             c = load_classifier({str(tmp_path/'c')!r})
-            with torch.no_grad(): outs.append(ClassifierWrapper(c, 0).logits(x).numpy())
+            with torch.no_grad(): outs.append(Predictor(c, 0).logits(x).numpy())
         assert np.array_equal(outs[0], outs[1])
         np.save({str(tmp_path/'y.npy')!r}, outs[0])
     """)
@@ -85,7 +85,7 @@ def test_grayscale_convnext_roundtrip(tmp_path):
     c = Classifier.from_module(fastai_timm('convnext_atto', n_in=1), classes=['normal', 'OA'], input_size=32)
     c2 = load_classifier(save_classifier(c, tmp_path/'g'))
     _, x = images(2, c=1)
-    with torch.no_grad(): assert torch.equal(ClassifierWrapper(c2).logits(x), ClassifierWrapper(c).logits(x))
+    with torch.no_grad(): assert torch.equal(Predictor(c2).logits(x), Predictor(c).logits(x))
 
 
 def test_pickle_refused_without_trust(clf, tmp_path):
@@ -139,15 +139,15 @@ def test_wrapper_equals_raw_model_on_preprocessed_input(clf):
     ref_in = (torch.from_numpy(u8).permute(0, 3, 1, 2).float() / 255 - clf.mean) / clf.std
     with torch.no_grad():
         z = clf(ref_in)
-        torch.testing.assert_close(ClassifierWrapper(clf, 'tumour', 'logit')(x), z[:, 1], atol=1e-5, rtol=0)
-        torch.testing.assert_close(ClassifierWrapper(clf, 0, 'logit')(x), z[:, 0], atol=1e-5, rtol=0)
-        torch.testing.assert_close(ClassifierWrapper(clf, 1, 'margin')(x), z[:, 1] - z[:, 0], atol=1e-5, rtol=0)
-        torch.testing.assert_close(ClassifierWrapper(clf, 1, 'prob')(x), z.softmax(1)[:, 1], atol=1e-6, rtol=0)
+        torch.testing.assert_close(Predictor(clf, 'tumour').target_output(x, 'logit'), z[:, 1], atol=1e-5, rtol=0)
+        torch.testing.assert_close(Predictor(clf, 0).target_output(x, 'logit'), z[:, 0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(Predictor(clf, 1)(x), z[:, 1] - z[:, 0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(Predictor(clf, 1).prob(x), z.softmax(1)[:, 1], atol=1e-6, rtol=0)
 
 
 def test_wrapper_resizes_and_converts_channels(clf):
     big = torch.rand(2, 1, 64, 64) * 2 - 1
-    w = ClassifierWrapper(clf, 1, output='logit')
+    w = lambda x: Predictor(clf, 1).target_output(x, 'logit')
     small = torch.nn.functional.interpolate(big, size=(32, 32), mode='bilinear', antialias=True)
     with torch.no_grad():
         expect = clf(((small.expand(-1, 3, -1, -1) + 1) / 2 - clf.mean) / clf.std)[:, 1]
@@ -180,16 +180,16 @@ def test_wrapper_single_logit_binary():
     c = Classifier.from_module(m, classes=['normal', 'OA'], input_size=32)
     assert c.output == 'sigmoid'
     _, x = images(2)
-    w1, w0 = ClassifierWrapper(c, 'OA'), ClassifierWrapper(c, 'normal')
+    w1, w0 = Predictor(c, 'OA'), Predictor(c, 'normal')
     with torch.no_grad():
         torch.testing.assert_close(w0(x), -w1(x))
-        torch.testing.assert_close(w1.predict_proba(x)[:, 1], torch.sigmoid(w1(x)))
+        torch.testing.assert_close(w1.probs(x)[:, 1], torch.sigmoid(w1(x)))
 
 
 def test_wrapper_gradients_reach_input_and_weights_untouched(clf):
     _, x = images(2)
     x = x.clone().requires_grad_(True)
-    w = ClassifierWrapper(clf, 'tumour', 'margin')
+    w = Predictor(clf, 'tumour')
     w.train()  # stays in eval: BN statistics must not move
     before = {k: v.clone() for k, v in clf.model.state_dict().items()}
     w(x).sum().backward()
@@ -199,31 +199,30 @@ def test_wrapper_gradients_reach_input_and_weights_untouched(clf):
 
 
 def test_bad_target(clf):
-    with pytest.raises(DataError, match='tumour'): ClassifierWrapper(clf, 'cancer')
-    with pytest.raises(DataError, match='out of range'): ClassifierWrapper(clf, 5)
+    with pytest.raises(DataError, match='tumour'): Predictor(clf, 'cancer')
+    with pytest.raises(DataError, match='out of range'): Predictor(clf, 5)
 
 
 # --- black box -------------------------------------------------------------------------------------------------
 
 def test_black_box_equals_white_box(clf):
     u8, x = images(5)
-    white = ClassifierWrapper(clf, 'tumour', output='logit')
+    white = Predictor(clf, 'tumour')
     calls = []
     def api_logits(batch):  # uint8 N×H×W×C in, logits out (like an ONNX session)
         calls.append(len(batch))
         assert batch.dtype == np.uint8 and batch.shape[1:] == (32, 32, 3)
         with torch.no_grad(): return white.logits(to_generator_range(batch)).numpy()
-    bb = BlackBoxClassifier(api_logits, batch_size=2, fn_output='logit', output='logit', target='tumour',
-                            classes=clf.classes)
+    bb = Predictor.black_box(api_logits, classes=clf.classes, target='tumour', fn_output='logit', batch_size=2)
     y = bb(x)
     assert calls == [2, 2, 1] and isinstance(y, torch.Tensor) and not y.requires_grad
     with torch.no_grad():
         torch.testing.assert_close(y, white(x), atol=1e-5, rtol=0)
-        torch.testing.assert_close(bb.predict_proba(x), white.predict_proba(x), atol=1e-5, rtol=0)
-        def api_probs(batch): return white.predict_proba(to_generator_range(batch)).numpy()
+        torch.testing.assert_close(bb.probs(x), white.probs(x), atol=1e-5, rtol=0)
+        def api_probs(batch): return white.probs(to_generator_range(batch)).numpy()
         for out in ('prob', 'margin', 'logit'):  # from probabilities, 'logit' can only be the log-odds
-            torch.testing.assert_close(BlackBoxClassifier(api_probs, output=out)(x),
-                                       ClassifierWrapper(clf, 1, 'margin' if out == 'logit' else out)(x),
+            torch.testing.assert_close(Predictor.black_box(api_probs).target_output(x, out),
+                                       Predictor(clf, 1).target_output(x, 'margin' if out == 'logit' else out),
                                        atol=1e-4, rtol=0)
 
 
@@ -233,11 +232,11 @@ def test_black_box_float_input_and_single_column():
         seen['b'] = batch
         return batch.mean(axis=(1, 2, 3))  # P(positive) = mean brightness, one column
     x = torch.rand(3, 1, 16, 16) * 2 - 1
-    bb = BlackBoxClassifier(fn, input='float_nchw', output='prob', input_size=(8, 8), n_in=3)
-    p = bb(x)
+    bb = Predictor.black_box(fn, input='float_nchw', input_size=(8, 8), n_in=3)
+    p = bb.prob(x)
     assert seen['b'].dtype == np.float32 and seen['b'].shape == (3, 3, 8, 8) and 0 <= seen['b'].min()
     torch.testing.assert_close(p, torch.from_numpy(seen['b'].mean(axis=(1, 2, 3))).float(), atol=1e-6, rtol=0)
-    torch.testing.assert_close(bb.predict_proba(x).sum(1), torch.ones(3), atol=1e-6, rtol=0)
+    torch.testing.assert_close(bb.probs(x).sum(1), torch.ones(3), atol=1e-6, rtol=0)
 
 
 # --- GradCAM ---------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastcore.script import anno_parser
 from latent_explain.data import DataError, ModelError
 from latent_explain.datasets import synth_histology, synth_knee, write_image_folder
 from latent_explain.classifier import cmd_train_classifier, load_classifier
-from latent_explain.predict import cmd_predict, predict_files, ClassifierWrapper
+from latent_explain.predict import cmd_predict, predict_files, Predictor
 
 torch.set_num_threads(1)
 
@@ -59,7 +59,7 @@ def test_predict_files_matches_wrapper(trained):
     files = sorted((trained/'data').glob('*/*.png'))[:4]
     df = predict_files(clf, files)
     x = to_generator_range(np.stack([load_image(f, 3) for f in files]))
-    np.testing.assert_allclose(df[['normal', 'tumour']].to_numpy(), ClassifierWrapper(clf).predict_proba(x).numpy(),
+    np.testing.assert_allclose(df[['normal', 'tumour']].to_numpy(), Predictor(clf).probs(x).numpy(),
                                atol=1e-6)
     big = trained/'big.png'  # a different size is resized to the classifier's input
     Image.fromarray(np.repeat(np.repeat(load_image(files[0], 3), 2, 0), 2, 1)).save(big)

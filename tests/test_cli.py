@@ -57,8 +57,9 @@ def test_score_gan_bundled_generator(tmp_path):
     assert out['gan'] == 'histology64' and out['n'] == 48
     assert {'c2st', 'spread', 'clipped', 'w1_nuclei_count', 'floor_c2st', 'floor_spread', 'floor_clipped',
             'floor_w1_nuclei_count', 'ctrl_nuclei_count'} <= set(out)
-    # its nuclei are too small: the area's distribution is further from the reals than real is from real (about 4×)
-    assert out['w1_nucleus_mean_area'] > 2 * out['floor_w1_nucleus_mean_area']
+    # its nuclei are too small: the area's distribution is further from the reals than real is from real. With 48
+    # images a side the floor itself is noisy: the ratio was 1.3-7.3 over 3 data seeds × 3 sampling seeds
+    assert out['w1_nucleus_mean_area'] > out['floor_w1_nucleus_mean_area']
     r = run('score-gan', '--gan', 'histology64', '--data', tmp_path/'h', '--meters', 'nuclei', cwd=tmp_path)
     assert r.returncode == 2 and 'nuclei_count' in r.stderr       # an unknown meter names the valid ones
     r = run('score-gan', '--gan', tmp_path/'nothing', '--data', tmp_path/'h', cwd=tmp_path)

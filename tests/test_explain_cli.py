@@ -8,18 +8,16 @@ import torch
 from PIL import Image
 
 from latent_explain.cli import main
-from latent_explain.stylegan import Generator, gan_preset, save_generator
+from latent_explain.stylegan import save_generator
+from latent_explain.test_utils import tiny_generator
 from latent_explain.datasets import synth_histology
 from latent_explain.inversion import train_encoder, save_encoder
-from latent_explain.predict import load_classifier, ClassifierWrapper
+from latent_explain.predict import load_classifier, Predictor
 from latent_explain.core import to_generator_range
 
 pytestmark = pytest.mark.slow
 
 
-def tiny_G(seed=0):
-    torch.manual_seed(seed)
-    return Generator(gan_preset('tiny')).eval().requires_grad_(False)
 
 
 def cli(*args, capsys):
@@ -34,8 +32,8 @@ def cli(*args, capsys):
 def work(tmp_path_factory):
     "A generator and another, an encoder, a classifier trained on 16 px tiles, and three image files"
     d = tmp_path_factory.mktemp('explain')
-    G = tiny_G()
-    save_generator(G, d / 'gan'); save_generator(tiny_G(seed=1), d / 'other')
+    G = tiny_generator()
+    save_generator(G, d / 'gan'); save_generator(tiny_generator(seed=1), d / 'other')
     save_encoder(train_encoder(G, steps=30, batch=8, lr=3e-3, progress=False), d / 'enc')
     assert main(['data', 'synth-histology', '--n', '24', '--size', '16', '--seed', '1', '--out', str(d / 'histo'),
                  '--no-sheet']) == 0
@@ -60,7 +58,7 @@ def test_fit_then_explain_writes_every_file(work, method, capsys):
                      *imgs, '--frames', 5, '--out', out, capsys=capsys)
     assert rc == 0, err
     assert json.loads((out / 'config.json').read_text())['kind'] == 'explanation'
-    w = ClassifierWrapper(load_classifier(work / 'clf'), target=1, output='prob')
+    w = Predictor(load_classifier(work / 'clf'), target=1).prob
     for p in imgs:
         for suffix in ('_strip.png', '.gif', '.html', '.json'): assert (out / f'{p.stem}{suffix}').stat().st_size > 0
         frames = sorted((out / f'{p.stem}_frames').glob('*.png'))

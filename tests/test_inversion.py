@@ -9,21 +9,19 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from latent_explain.cli import main
-from latent_explain.core import ModelError
-from latent_explain.stylegan import Generator, gan_preset, save_generator, load_generator
+from latent_explain.core import ModelError, from_generator_range
+from latent_explain.stylegan import save_generator, load_generator
 from latent_explain.datasets import synth_histology
-from latent_explain.inversion import (Encoder, generator_fingerprint, train_encoder, encoder_loss, save_encoder,
-                                      load_encoder, project, render, noise_layers, image_metrics, back_to_input)
+from latent_explain.data import back_to_input
+from latent_explain.latents import generator_fingerprint, render, noise_layers, load_discriminator
+from latent_explain.inversion import (Encoder, train_encoder, encoder_loss, save_encoder, load_encoder, project,
+                                      image_metrics, perceptual_distance)
+from latent_explain.test_utils import tiny_generator
 
 
 def tiny_G(seed=0):
     "A 16 px generator whose noise has an effect (a fresh one has zero noise strength)"
-    torch.manual_seed(seed)
-    G = Generator(gan_preset('tiny')).eval().requires_grad_(False)
-    with torch.no_grad():
-        for n, p in G.named_parameters():
-            if n.endswith('noise_strength'): p.fill_(0.3)
-    return G
+    return tiny_generator(seed, noise_strength=0.3)
 
 
 def cli(*args, capsys):
@@ -113,7 +111,7 @@ def test_invert_files_round_trip(work, G, capsys):
         assert png.shape == orig.shape
         assert math.isclose(met[p.stem]['psnr'], image_metrics(orig, png)['psnr'], rel_tol=1e-9)
         assert 0 <= met[p.stem]['delta_p'] <= 1
-        with torch.no_grad(): again = back_to_input(render(G, lat[p.stem][None]).clamp(-1, 1), orig)
+        with torch.no_grad(): again = back_to_input(from_generator_range(render(G, lat[p.stem][None]).clamp(-1, 1))[0], orig)
         assert np.abs(again.astype(int) - png.astype(int)).max() <= 1
 
 
@@ -187,7 +185,6 @@ def test_invert_skip_bad(work, tmp_path, capsys):
 
 def test_gan_run_brings_its_discriminator(work, tmp_path, capsys):
     "A GAN training run folder: its checkpoint's D is the perceptual term of train-encoder and invert"
-    from latent_explain.inversion import load_discriminator, perceptual_distance
     run = tmp_path / 'run'
     assert main(['train-gan', '--data', str(work / 'histo'), '--preset', 'tiny', '--kimg', '0.008', '--batch', '4',
                  '--snap-kimg', '0.008', '--out', str(run)]) == 0
