@@ -9,7 +9,7 @@ Docs: https://latent-explain.github.io/latent_explain/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #c76ee908
 from __future__ import annotations
-import os, json, math, tempfile, warnings
+import os, json, math, shutil, tempfile, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -26,7 +26,8 @@ __all__ = ['IN_TEST', 'FORMAT_VERSION', 'ARTIFACT_KINDS', 'LOCK_FILE', 'LatentEx
            'to_generator_range', 'from_generator_range', 'as_generator_range', 'to_uint8_nchw', 'to_unit_range',
            'from_unit_range', 'fsync_path', 'umask_mode', 'atomic_write', 'check_number', 'check_choice',
            'check_device', 'artifact_header', 'folder_kind', 'check_writable', 'check_not_inside', 'check_output',
-           'FolderLock', 'check_unlocked', 'progress_steps', 'optimizer_step', 'unwrap_module', 'tune_glibc_malloc']
+           'clear_stale', 'FolderLock', 'check_unlocked', 'progress_steps', 'optimizer_step', 'unwrap_module',
+           'tune_glibc_malloc']
 
 # %% ../nbs/00_core.ipynb #1f195d14
 IN_TEST = bool(os.environ.get('IN_TEST'))  # set by nbdev-test: notebooks shrink their examples under it
@@ -110,13 +111,17 @@ def atomic_write(path,  # file to (re)place
                 ) -> Path:
     "Write `data` to `path` through a temporary file in the same folder and `os.replace`"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.tmp-{path.name}.'); os.close(fd)
+    # the name's first 64 characters only: a long but legal name must not make the temporary one too long
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.tmp-{path.name[:64]}.'); os.close(fd)
     try:
         if callable(data): data(tmp)
         else: Path(tmp).write_bytes(data.encode() if isinstance(data, str) else data)
         umask_mode(tmp); fsync_path(tmp); os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if type(e).__name__ == 'SafetensorError':   # safetensors reports a failed write (a full disk) as its own error
+            raise OSError(f"{path}: can't be written ({e}); is the disk full?") from e
+        raise
     fsync_path(path.parent)
     return path
 
@@ -225,11 +230,15 @@ def check_not_inside(out, data, out_flag: str = '--out', data_flag: str = '--dat
                         f"next time; choose an {out_flag} outside it")
 
 # %% ../nbs/00_core.ipynb #dafe2ebc
+def _a(noun: str) -> str: return ('an ' if noun[:1].lower() in 'aeiou' else 'a ') + noun   # "an inversion output"
+
 def check_output(path,                  # folder the artifact goes to
                  kind: str,             # what will be written there (a key of ARTIFACT_KINDS)
                  flag: str = '--out',   # how the user named it, for the messages
                  overwrite: bool = False, # allow adding files to a non-empty folder latent_explain did not write
                  writes=(),             # names the command will (re)place at the top of the folder
+                 replace: bool = True,  # False: a folder already holding this kind needs `overwrite` (a model a
+                                        # command would replace, unlike a run or an output it adds to)
                 ) -> Path:
     "Refuse, before any work, an output folder whose files would be lost or mixed up; returns it as a Path"
     p, ow = Path(path).expanduser(), '--overwrite' if flag.startswith('-') else 'overwrite=True'
@@ -239,8 +248,11 @@ def check_output(path,                  # folder the artifact goes to
         found = folder_kind(p)
         what = ARTIFACT_KINDS.get(found, 'folder with a config.json latent_explain did not write')
         if found is not None and found != kind:
-            raise DataError(f"{flag} {p}: holds a {what}, not a {ARTIFACT_KINDS[kind]}; writing here would damage it. "
+            raise DataError(f"{flag} {p}: holds {_a(what)}, not {_a(ARTIFACT_KINDS[kind])}; writing here would damage it. "
                             f"Choose another {flag}")
+        if found == kind and not (replace or overwrite):
+            raise DataError(f"{flag} {p}: holds {_a(what)} already; add {ow} to replace it (what was written for the "
+                            f"old one goes with it), or choose another {flag}")
         user = _user_entries(p) if found is None else []
         if user and not overwrite:
             raise DataError(f"{flag} {p}: is not empty ({user[0].name}{', …' if len(user) > 1 else ''}) and was not "
@@ -251,6 +263,15 @@ def check_output(path,                  # folder the artifact goes to
             raise DataError(f"{flag} {p}: already has {clash[0]}, which latent-explain did not write, and {ow} "
                             f"never replaces such files; move it away or choose another {flag}")
     return check_writable(p, flag)
+
+# %% ../nbs/00_core.ipynb #7ab658ab
+def clear_stale(folder, kind: str, names) -> None:
+    "Remove the entries `names` that described the `kind` artifact `folder` held before it is replaced (only then)"
+    if folder_kind(folder) != kind: return   # a user's folder written into with --overwrite keeps every file
+    for n in names:
+        q = Path(folder) / n
+        if q.is_dir() and not q.is_symlink(): shutil.rmtree(q)
+        elif q.exists() or q.is_symlink(): q.unlink()
 
 # %% ../nbs/00_core.ipynb #068123fc
 def _holder(fd: int) -> str:

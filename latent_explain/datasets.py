@@ -382,7 +382,7 @@ def write_image_folder(ds: ImageSet,            # dataset to write
                         f"{', …' if len(extra) > 3 else ''}); rewriting the dataset would delete them. Move them out "
                         "or choose another folder")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.tmp-{out.name}.', dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f'.tmp-{out.name[:64]}.', dir=out.parent))   # a long name stays legal
     try:
         umask_mode(tmp); _fill_dataset(ds, tmp, sheet); _move_in(tmp, out)
     except BaseException:

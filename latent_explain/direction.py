@@ -15,14 +15,15 @@ import numpy as np
 import torch
 import torch.nn as nn
 from .core import (IN_TEST, DataError, ModelError, artifact_header, atomic_write, check_number,
-                                 check_choice, check_output, folder_kind, progress_steps, optimizer_step, unwrap_module)
+                                 check_choice, check_output, clear_stale, folder_kind, progress_steps, optimizer_step,
+                                 unwrap_module)
 from .predict import Predictor, as_predictor
 from .latents import (SPACES, space_dim, to_space, render, render_shifted, sample_latents, score_latents,
                                     generator_fingerprint, load_gan)
 
 # %% auto #0
 __all__ = ['METHODS', 'PER_IMAGE', 'PIXEL_STEP', 'DIRECTION_FILES', 'Direction', 'fit_direction', 'unit_moves', 'save_direction',
-           'load_direction', 'cmd_fit_direction']
+           'check_direction_files', 'load_direction', 'cmd_fit_direction']
 
 # %% ../nbs/21_direction.ipynb #f40dc0bd
 METHODS = ('logistic', 'optimize', 'gradient', 'stylespace', 'pixel')
@@ -219,8 +220,42 @@ def save_direction(d: Direction, path, overwrite: bool = False) -> Path:
     return path
 
 # %% ../nbs/21_direction.ipynb #e48ff4ee
+def check_direction_files(p: Path, cfg: dict, vectors: torch.Tensor, G=None) -> None:
+    "Refuse (ModelError naming the file and field) a direction whose config or vectors can't be right"
+    def bad(what, f='config.json'):
+        return ModelError(f"{p / f}: {what}; the direction is damaged or was not written by latent-explain — fit it "
+                          "again with `latent-explain fit-direction`")
+    method, space, scale, target, classes = (cfg.get(k) for k in ('method', 'space', 'scale', 'target', 'classes'))
+    if method not in METHODS: raise bad(f"method {method!r} is not one of {', '.join(METHODS)}")
+    allowed = {'pixel': ('pixel',), 'stylespace': ('style',)}.get(method, SPACES)
+    if space not in allowed: raise bad(f"space {space!r} does not go with method {method!r} ({' or '.join(allowed)})")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or not 0 < scale < 1e6:
+        raise bad(f"scale {scale!r} is not a positive number (α is measured in units of it)")
+    if classes is not None and not (isinstance(classes, list) and 2 <= len(classes) <= 10_000
+                                    and all(isinstance(c, str) for c in classes)):
+        raise bad(f"classes {str(classes)[:80]} is not a list of class names")
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < (len(classes) if classes else 10_000):
+        raise bad(f"target {target!r} is not a class index" + (f" of {classes}" if classes else ''))
+    for key in ('generator', 'classifier'):
+        if not isinstance(cfg.get(key, ''), str): raise bad(f"{key} {cfg.get(key)!r} is not a fingerprint")
+    _check_vectors(bad, method, space, vectors, cfg.get('k'), G)
+
+def _check_vectors(bad, method, space, v, k, G):
+    "Per-image methods keep no vectors; the others keep k unit rows of the space's length"
+    if method in ('pixel', 'gradient'):
+        if v.numel(): raise bad(f"method {method!r} keeps no vectors, but the file holds {tuple(v.shape)}", 'direction.safetensors')
+        return
+    if v.ndim != 2 or not 1 <= len(v) <= 64: raise bad(f"vectors of shape {tuple(v.shape)}: expected k×D rows", 'direction.safetensors')
+    if k is not None and k != len(v): raise bad(f"k={k!r} but direction.safetensors holds {len(v)} vector(s)")
+    if not torch.isfinite(v).all(): raise bad("the vectors hold NaN or infinite numbers", 'direction.safetensors')
+    if ((v.norm(dim=1) - 1).abs() > 1e-3).any(): raise bad("the vectors are not of unit length (a zero vector moves nothing)", 'direction.safetensors')
+    if G is not None and v.shape[1] != space_dim(G, space):
+        raise bad(f"vectors of length {v.shape[1]}, but this generator's {space!r} space has {space_dim(G, space)} "
+                  "dimensions: fitted for another architecture", 'direction.safetensors')
+
+# %% ../nbs/21_direction.ipynb #1a8f4493
 def load_direction(path, G=None, clf=None) -> Direction:
-    "Read a direction folder; refused for another generator than `G`, a warning for another classifier than `clf`"
+    "Read a direction folder, every field checked; refused for another generator or other classes than `G`, `clf`'s"
     from safetensors.torch import load_file
     p = Path(path)
     if not (p / 'config.json').is_file() or folder_kind(p) != 'direction':
@@ -229,15 +264,24 @@ def load_direction(path, G=None, clf=None) -> Direction:
     cfg = json.loads((p / 'config.json').read_text())
     try: v = load_file(str(p / 'direction.safetensors'))['vectors']
     except Exception as e: raise ModelError(f"{p / 'direction.safetensors'}: can't be read ({e}); fit the direction again") from e
-    d = Direction(cfg['method'], cfg['space'], v if v.numel() else None, float(cfg['scale']), int(cfg['target']),
-                  cfg.get('classes'), cfg.get('generator', ''), cfg.get('classifier', ''), cfg.get('info', {}))
-    if G is not None and d.generator and generator_fingerprint(G) != d.generator:
+    check_direction_files(p, cfg, v, G)
+    d = Direction(cfg['method'], cfg['space'], v if v.numel() else None, float(cfg['scale']), cfg['target'],
+                  cfg.get('classes'), cfg.get('generator', ''), cfg.get('classifier', ''),
+                  cfg['info'] if isinstance(cfg.get('info'), dict) else {})   # what the fit measured: a record only
+    if G is not None and d.method != 'pixel' and generator_fingerprint(G) != d.generator:
         raise ModelError(f"{p}: this direction was fitted for another generator; its moves mean nothing in this one's "
                          "latent space — fit one for it with `latent-explain fit-direction`")
-    if clf is not None and d.classifier and as_predictor(clf).fingerprint() != d.classifier:
+    if clf is not None: _check_classifier(p, d, as_predictor(clf))
+    return d
+
+def _check_classifier(p: Path, d: Direction, pred: Predictor) -> None:
+    "Other classes: refused (the target index would name another class); another classifier, same classes: a warning"
+    if d.classes and pred.classes and list(pred.classes) != list(d.classes):
+        raise ModelError(f"{p}: this direction was fitted for a classifier of classes {d.classes}; this one has "
+                         f"{list(pred.classes)} — fit a direction for it with `latent-explain fit-direction`")
+    if d.classifier and pred.fingerprint() != d.classifier:
         warnings.warn(f"{p}: this direction was fitted for another classifier; the explanation shows this classifier's "
                       "predictions along a move that was chosen for the other one")
-    return d
 
 # %% ../nbs/21_direction.ipynb #2206d430
 def cmd_fit_direction(
@@ -251,20 +295,21 @@ def cmd_fit_direction(
     n:int=512,                # generated images sampled for the fit
     steps:int=200,            # optimisation steps (optimize)
     seed:int=0,               # random seed
-    overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
+    overwrite:bool=False,     # replace the direction in --out, or write into a non-empty folder not ours (its files are kept)
     clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
 ):
     "Fit the latent direction along which a classifier's prediction changes"
     check_choice('--method', method, METHODS); check_choice('--space', space, SPACES)
     check_number('--k', k, low=1, high=64, integer=True); check_number('--n', n, low=16, high=1_000_000, integer=True)
     check_number('--steps', steps, low=1, high=1_000_000, integer=True); check_number('--seed', seed, low=0, integer=True)
-    out = check_output(out, 'direction', '--out', overwrite, writes=DIRECTION_FILES)
+    out = check_output(out, 'direction', '--out', overwrite, writes=DIRECTION_FILES, replace=False)
     from latent_explain.classifier import load_cli_classifier
     G, c = load_gan(gan).G, load_cli_classifier(clf, clf_builder)
     if target is not None and c.classes and target not in c.classes:
         raise DataError(f"--target {target}: the classifier's classes are {c.classes}")
     d = fit_direction(G, c, method, space, k, target, n=n, seed=seed, steps=steps, progress=not IN_TEST)
     d.info.update(gan=str(gan), clf=str(clf))
+    clear_stale(out, 'direction', ['provenance.json'])   # a replaced direction's record would describe the old one
     save_direction(d, out, overwrite=True)
     print(f"{d!r} written to {out}/")
     return out

@@ -366,6 +366,7 @@ def explain_batch(self: Explainer, x: torch.Tensor,   # images N×C×res×res in
     else:
         a = np.asarray(alphas, float).ravel()
         if a.size < 2 or not np.isfinite(a).all(): raise DataError(f"alphas={alphas}: give two or more finite numbers")
+        if np.abs(a).max() > 100: raise DataError(f"alphas={alphas}: each α must lie within ±100 (sd of the latent cloud)")
         A = np.tile(np.sort(a), (len(x), 1))
     frames = self._series(x, ws, u, direction, A)
     probs = p.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
@@ -397,6 +398,8 @@ def _parse_alphas(alphas: str | None):
     try: a = [float(v) for v in alphas.split(',')]
     except ValueError: raise DataError(f"--alphas {alphas}: give comma-separated numbers, e.g. -3,-1.5,0,1.5,3") from None
     if len(a) < 2 or not np.isfinite(a).all(): raise DataError(f"--alphas {alphas}: give two or more finite numbers")
+    if max(map(abs, a)) > 100:   # α is in sd of the latent cloud: beyond ±100 the frames are far outside anything G draws
+        raise DataError(f"--alphas {alphas}: each α must lie within ±100 (standard deviations of the latent cloud)")
     return a
 
 # %% ../nbs/22_explain.ipynb #ada32d0f

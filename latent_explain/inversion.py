@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import (IN_TEST, DataError, ModelError, ARTIFACT_KINDS, artifact_header, atomic_write,
-                                 check_number, check_choice, check_device, check_output, check_unlocked, FolderLock,
+                                 check_number, check_choice, check_device, check_output, check_unlocked, FolderLock, clear_stale,
                                  folder_kind, to_generator_range, from_generator_range, as_generator_range,
                                  progress_steps, optimizer_step, unwrap_module)
 from .data import read_at_size, back_to_input, read_image_folder, check_image_files, save_png
@@ -328,7 +328,7 @@ def cmd_train_encoder(
     seed:int=0,               # random seed
     minutes:float=None,       # stop after this many minutes (and save)
     backbone:str='regnetx_002', # timm backbone
-    overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
+    overwrite:bool=False,     # replace the encoder in --out, or write into a non-empty folder not ours (its files are kept)
 ):
     "Train an encoder that maps images to a generator's W+ latents"
     from latent_explain.classifier import load_cli_classifier
@@ -337,7 +337,7 @@ def cmd_train_encoder(
     if minutes is not None: check_number('--minutes', minutes, low=0.01)
     check_number('--clf-weight', clf_weight, low=0, high=1e6)
     if not Path(data).is_dir(): raise DataError(f"--data {data}: no such folder; point it to a folder of images")
-    out = check_output(out, 'encoder', '--out', overwrite, writes=ENCODER_FILES); check_unlocked(out)
+    out = check_output(out, 'encoder', '--out', overwrite, writes=ENCODER_FILES, replace=False); check_unlocked(out)
     g = load_gan(gan)
     reals = read_image_folder(data, channels=g.channels, res=g.res)
     p = as_predictor(load_cli_classifier(clf, clf_builder)) if clf else None
@@ -345,6 +345,7 @@ def cmd_train_encoder(
         enc = train_encoder(g.G, reals, D=g.D, clf=p, steps=steps, batch=batch, lr=lr, seed=seed, clf_weight=clf_weight,
                             progress=not IN_TEST, backbone=backbone, generator=str(gan),
                             max_seconds=None if minutes is None else minutes * 60)
+        clear_stale(out, 'encoder', ['provenance.json'])   # a replaced encoder's record would describe the old one
         save_encoder(enc, out)
     print(f"encoder for {gan} written to {out}/ ({len(enc.history)} steps, last loss {enc.history[-1]:.4f})")
     return out
@@ -385,6 +386,8 @@ def cmd_invert(
     check_number('--batch', batch, low=1, high=4096, integer=True); check_choice('--space', space, ('w+', 'w'))
     check_number('--clf-weight', clf_weight, low=0, high=1e6)
     if clf_weight and not clf: raise DataError(f"--clf-weight {clf_weight}: needs a classifier; add --clf CLFDIR")
+    if clf_weight and not steps:   # the term acts in the refinement: without steps it would be recorded but do nothing
+        raise DataError(f"--clf-weight {clf_weight} acts in the refinement; give --steps > 0 (e.g. 50) or drop it")
     files = check_image_files(images, skip_bad, 'invert')
     out = check_output(out, 'inversion', '--out', overwrite,
                        writes=('config.json', 'latents.safetensors', 'metrics.json') + tuple(f'{Path(p).stem}_recon.png' for p in files))

@@ -12,7 +12,7 @@ import collections, hashlib, io, json, math, pickle, re
 from pathlib import Path
 import numpy as np
 import torch
-from .core import ModelError, DataError, check_output
+from .core import ModelError, DataError, check_output, clear_stale
 from .stylegan import GANConfig, Generator, save_generator, GENERATOR_FILES
 from .discriminator import Discriminator
 
@@ -48,7 +48,12 @@ class EasyDict(dict):
 # %% ../nbs/12_nvlabs.ipynb #f0bd26ea
 def _load_storage(b: bytes):
     "Stand-in for `torch.storage._load_from_bytes` (an unrestricted `torch.load`): torch's weights-only loader"
-    return torch.load(io.BytesIO(b), weights_only=True, map_location='cpu')
+    try: return torch.load(io.BytesIO(b), weights_only=True, map_location='cpu')
+    except pickle.UnpicklingError as e:   # torch's own message advises weights_only=False: the advice that runs the payload
+        found = re.search(r'unsupported (?:global|operand) ([\w.]+)', str(e), re.I)
+        raise ModelError(f"holds tensor data that names code to run ({'`' + found.group(1) + '`' if found else 'not plain tensors'}); "
+                         "refused as tampered with, nothing in it was called. Do not load it with weights_only=False "
+                         "or any unrestricted loader") from None
 
 # %% ../nbs/12_nvlabs.ipynb #e4540cb6
 def _numpy_scalar(dtype, data=None):
@@ -307,11 +312,13 @@ def _sha256(path) -> str:
 # %% ../nbs/12_nvlabs.ipynb #bf6265b1
 def cmd_import_generator(pkl: str,               # stylegan2-ada-pytorch snapshot (network-snapshot-*.pkl)
                          out: str = 'generator', # folder to write the generator into (config.json + generator.safetensors)
-                         overwrite: bool = False,# write into a non-empty folder that latent-explain did not write (its files are kept)
+                         overwrite: bool = False,# replace the generator in `out`, or write into a non-empty folder not ours (its files are kept)
                         ) -> Path:
     "Convert the G_ema of an NVlabs stylegan2-ada-pytorch pickle into a generator folder and print its path"
-    out = check_output(out, 'generator', '--out', overwrite, writes=GENERATOR_FILES)   # before reading the pickle
+    out = check_output(out, 'generator', '--out', overwrite, writes=GENERATOR_FILES, replace=False)   # before reading the pickle
     G = load_nvlabs_generator(pkl)
+    # what described the generator this folder held (its encoder, samples, provenance, training record) goes with it
+    clear_stale(out, 'generator', ['encoder', 'samples', 'provenance.json', 'training_state.json'])
     provenance = {'source': Path(pkl).name, 'sha256': _sha256(pkl), 'format': NVLABS_FORMAT, 'network': 'G_ema'}
     save_generator(G, out, provenance=provenance)
     print(out)

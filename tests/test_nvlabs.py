@@ -88,7 +88,11 @@ def test_import_generator_roundtrip(tmp_path):
     cfg = json.loads((out / 'config.json').read_text())
     assert cfg['provenance'] == {'source': 'sg2ada_rgb64.pkl', 'sha256': hashlib.sha256(pkl.read_bytes()).hexdigest(),
                                  'format': 'nvlabs-stylegan2-ada-pytorch', 'network': 'G_ema'}
-    assert cmd_import_generator(str(pkl), str(out)) == out          # our own generator folder: converted again
+    # a generator folder: replaced only with --overwrite, and then what described the old generator goes with it
+    with pytest.raises(DataError, match='already'): cmd_import_generator(str(pkl), str(out))
+    (out / 'encoder').mkdir(); (out / 'encoder' / 'config.json').write_text('{}'); (out / 'samples').mkdir()
+    assert cmd_import_generator(str(pkl), str(out), overwrite=True) == out
+    assert sorted(p.name for p in out.iterdir()) == ['config.json', 'generator.safetensors']
     (tmp_path / 'mine').mkdir(); (tmp_path / 'mine' / 'generator.safetensors').write_bytes(b'a user file')
     with pytest.raises(DataError, match='--overwrite'): cmd_import_generator(str(pkl), str(tmp_path / 'mine'))
     assert (tmp_path / 'mine' / 'generator.safetensors').read_bytes() == b'a user file'
