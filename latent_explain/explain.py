@@ -440,14 +440,18 @@ def cmd_explain(
     x = to_generator_range(x)
     ex = Explainer(g, c, enc, steps=steps, D=g.D, clf_weight=clf_weight)
     check_unlocked(out)
+    meta = dict(gan=str(gan), clf=str(clf), direction=str(direction), encoder=encoder, steps=steps,
+                clf_weight=clf_weight, method=d.method, target=d.target_name, images=[str(p) for p in kept])
+    config = lambda done: json.dumps({**artifact_header('explanation'), **meta, 'complete': done}, indent=2)
     with FolderLock(out):
+        # the folder's identity first: a run killed half-way leaves a folder we recognise (and rewrite without
+        # --overwrite); `complete` turns true only once every image is written
+        atomic_write(out / 'config.json', config(False))
         for i in progress_steps((len(x) + batch - 1) // batch, not IN_TEST):
             sl = slice(i * batch, (i + 1) * batch)
             for e in ex.explain_batch(x[sl], d, alphas=A, n_frames=frames, index=index, names=[p.stem for p in kept[sl]]):
                 save_explanation(e, out)
-        meta = dict(gan=str(gan), clf=str(clf), direction=str(direction), encoder=encoder, steps=steps,
-                    clf_weight=clf_weight, method=d.method, target=d.target_name, images=[str(p) for p in kept])
-        atomic_write(out / 'config.json', json.dumps({**artifact_header('explanation'), **meta}, indent=2))
+        atomic_write(out / 'config.json', config(True))
     print(f"explained {len(kept)} image(s) into {out}/ (<name>_strip.png, .gif, .html, .json, _frames/)")
     return out
 

@@ -352,8 +352,11 @@ def cmd_train_encoder(
 
 # %% ../nbs/20_inversion.ipynb #7e248e24
 def _write_inversion(out, kept, origs, inv, clf, meta):
+    "The folder's identity first (`complete: false`), then every file, then `complete: true`: a crash leaves it ours"
     from safetensors.torch import save_file
     out.mkdir(parents=True, exist_ok=True)
+    config = lambda done: json.dumps({**artifact_header('inversion'), **meta, 'complete': done}, indent=2)
+    atomic_write(out / 'config.json', config(False))
     metrics = {}
     for i, (p, a) in enumerate(zip(kept, origs)):
         b = back_to_input(from_generator_range(inv.recon[i:i+1])[0], a)
@@ -363,7 +366,7 @@ def _write_inversion(out, kept, origs, inv, clf, meta):
     lat = {p.stem: inv.ws[i].contiguous() for i, p in enumerate(kept)}
     atomic_write(out / 'latents.safetensors', lambda t: save_file(lat, t, metadata={'format': 'latent_explain.wplus'}))
     atomic_write(out / 'metrics.json', json.dumps(metrics, indent=1))
-    atomic_write(out / 'config.json', json.dumps({**artifact_header('inversion'), **meta}, indent=2))
+    atomic_write(out / 'config.json', config(True))
 
 # %% ../nbs/20_inversion.ipynb #c76183df
 def cmd_invert(
@@ -391,6 +394,7 @@ def cmd_invert(
     files = check_image_files(images, skip_bad, 'invert')
     out = check_output(out, 'inversion', '--out', overwrite,
                        writes=('config.json', 'latents.safetensors', 'metrics.json') + tuple(f'{Path(p).stem}_recon.png' for p in files))
+    check_unlocked(out)   # a second invert into this folder: refused now, not after its work
     from latent_explain.classifier import load_cli_classifier
     g = load_gan(gan)
     enc = load_encoder(encoder, g.G, gan=gan)
@@ -401,8 +405,9 @@ def cmd_invert(
             for i in range(0, len(x), batch)]
     inv = Inversion(torch.cat([v.ws for v in invs]), None, torch.cat([v.recon for v in invs]),
                     pd.concat([v.metrics for v in invs], ignore_index=True), [])
-    _write_inversion(out, kept, origs, inv, c, {'gan': str(gan), 'encoder': str(encoder), 'steps': steps, 'lr': lr,
-                                                'space': space, 'clf': clf, 'clf_weight': clf_weight,
-                                                'images': [str(p) for p in kept]})
+    with FolderLock(out):   # one writer at a time: two inverts into one folder no longer both exit 0
+        _write_inversion(out, kept, origs, inv, c, {'gan': str(gan), 'encoder': str(encoder), 'steps': steps, 'lr': lr,
+                                                    'space': space, 'clf': clf, 'clf_weight': clf_weight,
+                                                    'images': [str(p) for p in kept]})
     print(f"inverted {len(kept)} image(s) into {out}/: median PSNR {inv.metrics.psnr.median():.2f} dB")
     return out

@@ -178,3 +178,40 @@ def test_overwrite_into_a_users_folder_deletes_nothing(work, tmp_path, capsys):
                      capsys=capsys)
     assert rc == 0, err
     assert (mine / 'provenance.json').read_text() == 'a user file' and (mine / 'samples').is_dir()
+
+
+@pytest.mark.parametrize('command', ['explain', 'invert'])
+def test_an_interrupted_folder_stays_ours(work, tmp_path, capsys, monkeypatch, command):
+    "Stopped half-way (the second image's write interrupted), the folder says what it is; a plain rerun completes it"
+    import latent_explain.explain as explain_mod, latent_explain.inversion as inversion_mod
+    mod, name = (explain_mod, 'save_explanation') if command == 'explain' else (inversion_mod, 'save_png')
+    imgs = [work / 'tile.png', shutil.copy(work / 'tile.png', tmp_path / 'second.png')]
+    out = tmp_path / 'out'
+    args = ((command, *imgs, '--gan', work / 'gan', '--encoder', work / 'enc', '--out', out) +
+            (('--clf', work / 'clf', '--direction', work / 'dir', '--frames', 3, '--batch', 1) if command == 'explain'
+             else ('--steps', 1)))
+    real, calls = getattr(mod, name), []
+    def interrupted(*a, **kw):
+        calls.append(1)
+        if len(calls) == 2: raise KeyboardInterrupt   # Ctrl-C between two images
+        return real(*a, **kw)
+    monkeypatch.setattr(mod, name, interrupted)
+    rc, _, err = cli(*args, capsys=capsys)
+    assert rc == 130, err
+    cfg = json.loads((out / 'config.json').read_text())
+    assert cfg['kind'] == ('explanation' if command == 'explain' else 'inversion') and cfg['complete'] is False
+    monkeypatch.setattr(mod, name, real)
+    rc, _, err = cli(*args, capsys=capsys)   # no --overwrite: the folder is ours
+    assert rc == 0, err
+    assert json.loads((out / 'config.json').read_text())['complete'] is True
+
+
+def test_a_second_invert_is_refused(work, tmp_path, capsys):
+    import os
+    from latent_explain.core import FolderLock
+    out = tmp_path / 'inv'
+    with FolderLock(out):   # another invert holds the folder
+        rc, _, err = cli('invert', work / 'tile.png', '--gan', work / 'gan', '--encoder', work / 'enc', '--steps', 1,
+                         '--out', out, capsys=capsys)
+    assert rc == 2 and f'PID {os.getpid()}' in err, err
+    assert not (out / 'config.json').exists()
