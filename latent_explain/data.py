@@ -17,8 +17,8 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'PNG_SOFTWARE', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'file_channels', 'decide_channels',
-           'resize_image', 'to_channels', 'image_paths', 'read_image_folder', 'read_at_size', 'check_image_files',
+__all__ = ['IMAGE_EXTS', 'PNG_SOFTWARE', 'to_channels', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'file_channels',
+           'decide_channels', 'resize_image', 'image_paths', 'read_image_folder', 'read_at_size', 'check_image_files',
            'back_to_input', 'png_bytes', 'save_png', 'is_our_png', 'OpenImage', 'ImageIOBlock', 'image_dataloaders']
 
 # %% ../nbs/01_data.ipynb #0af656ba
@@ -94,8 +94,8 @@ def _on_white(a: np.ndarray) -> np.ndarray:
     return ((c * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
 
 # %% ../nbs/01_data.ipynb #a972f715
-def _to_channels(a: np.ndarray, channels: int) -> np.ndarray:
-    "uint8 H×W or H×W×{1,2,3,4} -> contiguous uint8 H×W×`channels`"
+def to_channels(a: np.ndarray, channels: int) -> np.ndarray:
+    "uint8 H×W or H×W×{1,2,3,4} -> contiguous uint8 H×W×`channels`: alpha composited on white, gray repeated, RGB to Pillow's luma"
     if a.ndim == 2: a = a[..., None]
     if a.ndim != 3 or a.shape[-1] not in (1, 2, 3, 4) or a.shape[0] == 0 or a.shape[1] == 0:
         raise ValueError(f"unsupported pixel array of shape {a.shape}: expected gray, gray+alpha, RGB or RGBA")
@@ -205,7 +205,7 @@ def load_image(path, # image file: PNG, JPEG, BMP, TIFF (8/16-bit, float), DICOM
         raise DataError(f"{path}: {why}; check the path (relative paths start at {Path.cwd()})")
     try:
         head = _head(path)
-        if _is_dicom(path, head): return _to_channels(read_dicom(path), channels)
+        if _is_dicom(path, head): return to_channels(read_dicom(path), channels)
         a, tiff_err = None, None
         if _is_tiff(path, head):
             try: a = _read_tiff(path)
@@ -217,7 +217,7 @@ def load_image(path, # image file: PNG, JPEG, BMP, TIFF (8/16-bit, float), DICOM
             except Exception as e:
                 also = f"; tifffile: {_reason(tiff_err)}" if tiff_err is not None else ''
                 raise DataError(f"{path}: cannot decode image ({_reason(e)}{also}). {_SKIP_HINT}") from e
-        return _to_channels(_to_uint8(a), channels)
+        return to_channels(_to_uint8(a), channels)
     except DataError: raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise DataError(f"{path}: image too large to decode safely ({e}). Tile it into smaller images first, or "
@@ -477,11 +477,6 @@ def resize_image(a: np.ndarray,      # uint8 H×W×C (or H×W)
         a = np.asarray(im.resize((w, h), filt)).reshape(h, w, a.shape[-1])
     return a[..., 0] if two_d else a
 
-# %% ../nbs/01_data.ipynb #4896c77f
-def to_channels(a: np.ndarray, channels: int) -> np.ndarray:
-    "uint8 H×W×{1,2,3,4} -> H×W×`channels`: alpha composited on white, gray repeated, RGB to Pillow's luma"
-    return _to_channels(a, channels)
-
 # %% ../nbs/01_data.ipynb #ae5aa3ce
 def image_paths(source) -> list[str]:
     "Image files of a class-folder tree, a labels.csv folder or a .csv (via `read_items`), any folder of images, or a list"
@@ -589,7 +584,7 @@ class OpenImage(Transform):
         self.channels, self.images = channels, images
     def encodes(self, o):
         if self.images is not None and isinstance(o, (int, np.integer)):
-            a = _to_channels(_to_uint8(np.asarray(self.images[int(o)])), self.channels)
+            a = to_channels(_to_uint8(np.asarray(self.images[int(o)])), self.channels)
         else: a = load_image(o, self.channels)
         return PILImageBW.create(a[..., 0]) if self.channels == 1 else PILImage.create(a)
 

@@ -23,7 +23,7 @@ from .latents import (SPACES, space_dim, to_space, render, render_shifted, sampl
 
 # %% auto #0
 __all__ = ['METHODS', 'PER_IMAGE', 'PIXEL_STEP', 'DIRECTION_FILES', 'Direction', 'fit_direction', 'unit_moves', 'save_direction',
-           'check_direction_files', 'load_direction', 'cmd_fit_direction']
+           'check_direction_files', 'load_direction', 'check_classes', 'cmd_fit_direction']
 
 # %% ../nbs/21_direction.ipynb #f40dc0bd
 METHODS = ('logistic', 'optimize', 'gradient', 'stylespace', 'pixel')
@@ -274,11 +274,15 @@ def load_direction(path, G=None, clf=None) -> Direction:
     if clf is not None: _check_classifier(p, d, as_predictor(clf))
     return d
 
-def _check_classifier(p: Path, d: Direction, pred: Predictor) -> None:
-    "Other classes: refused (the target index would name another class); another classifier, same classes: a warning"
-    if d.classes and pred.classes and list(pred.classes) != list(d.classes):
-        raise ModelError(f"{p}: this direction was fitted for a classifier of classes {d.classes}; this one has "
+def check_classes(d: Direction, pred: Predictor, where: str = 'the direction') -> None:
+    "Refuse a direction fitted for other classes than `pred`'s: its target index would name another class"
+    if d.classes and pred.classes and list(map(str, d.classes)) != list(pred.classes):
+        raise ModelError(f"{where} was fitted for a classifier of classes {d.classes}; this one has "
                          f"{list(pred.classes)} — fit a direction for it with `latent-explain fit-direction`")
+
+def _check_classifier(p: Path, d: Direction, pred: Predictor) -> None:
+    "Other classes: refused; another classifier with the same classes: a warning"
+    check_classes(d, pred, f"{p}: this direction")
     if d.classifier and pred.fingerprint() != d.classifier:
         warnings.warn(f"{p}: this direction was fitted for another classifier; the explanation shows this classifier's "
                       "predictions along a move that was chosen for the other one")

@@ -23,11 +23,11 @@ from .data import read_at_size, check_image_files, save_png
 from .predict import Predictor, as_predictor, gradcam
 from .latents import GAN, load_gan, render_shifted
 from .inversion import Encoder, Inversion, project, load_encoder
-from .direction import Direction, unit_moves, load_direction
+from .direction import Direction, unit_moves, load_direction, check_classes
 
 # %% auto #0
 __all__ = ['RGB_METERS', 'GRAY_METERS', 'SEARCH_ALPHAS', 'default_meters', 'measure_frames', 'stain_change', 'flip_point',
-           'Explanation', 'save_explanation', 'Explainer', 'cmd_explain', 'direction_needs_generator']
+           'Explanation', 'save_explanation', 'Explainer', 'check_alphas', 'cmd_explain', 'direction_needs_generator']
 
 # %% ../nbs/22_explain.ipynb #86c43b8d
 RGB_METERS = ('nuclei_count', 'nucleus_mean_area', 'hematoxylin_fraction', 'dab_fraction', 'mean_intensity')
@@ -272,9 +272,7 @@ class Explainer:
 def predictor_for(self: Explainer, d: Direction) -> Predictor:
     "The predictor aimed at the class `d` was fitted for; refused when a chosen target or the classes contradict it"
     p = self.predictor
-    if d.classes and p.classes and list(map(str, d.classes)) != list(p.classes):
-        raise DataError(f"the direction was fitted for a classifier with classes {d.classes}; this one has {p.classes}. "
-                        "Fit a direction for this classifier (latent-explain fit-direction)")
+    check_classes(d, p)
     if p.explicit_target and p.target != d.target:
         raise DataError(f"target={p.target_name!r} contradicts the direction, which was fitted to raise "
                         f"p({d.target_name}); leave the target out (the direction decides) or fit a direction for "
@@ -346,6 +344,15 @@ def _gradcam(self: Explainer, x, p: Predictor):
         return [None] * len(x)
 
 # %% ../nbs/22_explain.ipynb #a29716e4
+def check_alphas(alphas, flag: str = 'alphas') -> np.ndarray | None:
+    "Sorted α values (None stays None); two or more, finite, within ±100 sd of the latent cloud, else a `DataError`"
+    if alphas is None: return None
+    a = np.asarray(alphas, float).ravel()
+    if a.size < 2 or not np.isfinite(a).all(): raise DataError(f"{flag} {alphas}: give two or more finite numbers")
+    if np.abs(a).max() > 100:   # beyond ±100 sd the frames are far outside anything the generator draws
+        raise DataError(f"{flag} {alphas}: each α must lie within ±100 (standard deviations of the latent cloud)")
+    return np.sort(a)
+
 @patch
 def explain_batch(self: Explainer, x: torch.Tensor,   # images N×C×res×res in [-1, 1]
                   direction: Direction,
@@ -355,19 +362,14 @@ def explain_batch(self: Explainer, x: torch.Tensor,   # images N×C×res×res in
     "Explain many images in one pass: one inversion, one batch of frames, one batch of classifier calls"
     if len(x) == 0: raise DataError("explain: no images given")
     check_number('n_frames', n_frames, low=2, high=257, integer=True); check_number('a_max', a_max, low=1e-3, high=100)
-    p = self.predictor_for(direction)
+    p, alphas = self.predictor_for(direction), check_alphas(alphas)   # refused before any work
     x = x.float().to(self.G.w_avg.device)
     if direction.method == 'pixel': inv, ws, u = None, None, self.pixel_moves(x, p)
     else:
         inv = self.invert(x, p)
         ws, u = inv.ws, unit_moves(self.G, p, direction, inv.ws, index=index)
         u = u.detach()
-    if alphas is None: A = self._auto_alphas(x, ws, u, direction, n_frames, a_max, p)
-    else:
-        a = np.asarray(alphas, float).ravel()
-        if a.size < 2 or not np.isfinite(a).all(): raise DataError(f"alphas={alphas}: give two or more finite numbers")
-        if np.abs(a).max() > 100: raise DataError(f"alphas={alphas}: each α must lie within ±100 (sd of the latent cloud)")
-        A = np.tile(np.sort(a), (len(x), 1))
+    A = self._auto_alphas(x, ws, u, direction, n_frames, a_max, p) if alphas is None else np.tile(alphas, (len(x), 1))
     frames = self._series(x, ws, u, direction, A)
     probs = p.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
     recon = x if inv is None else inv.recon
@@ -397,9 +399,7 @@ def _parse_alphas(alphas: str | None):
     if alphas is None: return None
     try: a = [float(v) for v in alphas.split(',')]
     except ValueError: raise DataError(f"--alphas {alphas}: give comma-separated numbers, e.g. -3,-1.5,0,1.5,3") from None
-    if len(a) < 2 or not np.isfinite(a).all(): raise DataError(f"--alphas {alphas}: give two or more finite numbers")
-    if max(map(abs, a)) > 100:   # α is in sd of the latent cloud: beyond ±100 the frames are far outside anything G draws
-        raise DataError(f"--alphas {alphas}: each α must lie within ±100 (standard deviations of the latent cloud)")
+    check_alphas(a, '--alphas')
     return a
 
 # %% ../nbs/22_explain.ipynb #ada32d0f

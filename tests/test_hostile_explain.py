@@ -144,30 +144,22 @@ def test_invert_clf_weight_without_steps(work, tmp_path, capsys):
     assert not (tmp_path / 'inv').exists()
 
 
-def test_fit_direction_does_not_replace_a_direction_silently(work, tmp_path, capsys):
-    dirn = shutil.copytree(work / 'dir', tmp_path / 'dir')
-    (dirn / 'provenance.json').write_text('{"trained": "for the old direction"}')
-    before = {p.name: p.read_bytes() for p in dirn.iterdir()}
-    args = ('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--n', 64, '--seed', 1, '--out', dirn)
+@pytest.mark.parametrize('command', ['fit-direction', 'train-encoder'])
+def test_a_model_is_not_replaced_silently(work, tmp_path, capsys, command):
+    "Into a folder holding a model of its kind: refused without --overwrite; with it, the old model's record goes too"
+    folder = shutil.copytree(work / ('dir' if command == 'fit-direction' else 'enc'), tmp_path / 'model')
+    (folder / 'provenance.json').write_text('{"trained": "for the old model"}')
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    args = (command, '--gan', work / 'gan', '--out', folder) + (
+        ('--clf', work / 'clf', '--n', 64, '--seed', 1) if command == 'fit-direction'
+        else ('--data', work / 'histo', '--steps', 1, '--batch', 2))
     rc, _, err = cli(*args, capsys=capsys)
     assert rc == 2 and 'already' in err and '--overwrite' in err, err
-    assert {p.name: p.read_bytes() for p in dirn.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     rc, _, err = cli(*args, '--overwrite', capsys=capsys)
     assert rc == 0, err
-    assert sorted(p.name for p in dirn.iterdir()) == ['config.json', 'direction.safetensors']   # no stale record
-
-
-def test_train_encoder_does_not_replace_an_encoder_silently(work, tmp_path, capsys):
-    enc = shutil.copytree(work / 'enc', tmp_path / 'enc')
-    (enc / 'provenance.json').write_text('{"trained": "for the old encoder"}')
-    before = {p.name: p.read_bytes() for p in enc.iterdir()}
-    args = ('train-encoder', '--gan', work / 'gan', '--data', work / 'histo', '--steps', 1, '--batch', 2, '--out', enc)
-    rc, _, err = cli(*args, capsys=capsys)
-    assert rc == 2 and 'already' in err and '--overwrite' in err, err
-    assert {p.name: p.read_bytes() for p in enc.iterdir()} == before
-    rc, _, err = cli(*args, '--overwrite', capsys=capsys)
-    assert rc == 0, err
-    assert 'provenance.json' not in {p.name for p in enc.iterdir()}
+    weights = 'direction.safetensors' if command == 'fit-direction' else 'encoder.safetensors'
+    assert 'provenance.json' not in {p.name for p in folder.iterdir()} and (folder / weights).read_bytes() != before[weights]
 
 
 def test_overwrite_into_a_users_folder_deletes_nothing(work, tmp_path, capsys):
