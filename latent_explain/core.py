@@ -232,6 +232,11 @@ def check_not_inside(out, data, out_flag: str = '--out', data_flag: str = '--dat
 # %% ../nbs/00_core.ipynb #dafe2ebc
 def _a(noun: str) -> str: return ('an ' if noun[:1].lower() in 'aeiou' else 'a ') + noun   # "an inversion output"
 
+def _complete(p: Path) -> bool:
+    "False only for a folder whose config says a command stopped before its last file (`complete: false`)"
+    try: return json.loads((p / 'config.json').read_text()).get('complete', True) is not False
+    except (OSError, ValueError, AttributeError): return True
+
 def check_output(path,                  # folder the artifact goes to
                  kind: str,             # what will be written there (a key of ARTIFACT_KINDS)
                  flag: str = '--out',   # how the user named it, for the messages
@@ -250,7 +255,7 @@ def check_output(path,                  # folder the artifact goes to
         if found is not None and found != kind:
             raise DataError(f"{flag} {p}: holds {_a(what)}, not {_a(ARTIFACT_KINDS[kind])}; writing here would damage it. "
                             f"Choose another {flag}")
-        if found == kind and not (replace or overwrite):
+        if found == kind and not (replace or overwrite) and _complete(p):   # an interrupted one is rewritten
             raise DataError(f"{flag} {p}: holds {_a(what)} already; add {ow} to replace it (what was written for the "
                             f"old one goes with it), or choose another {flag}")
         user = _user_entries(p) if found is None else []

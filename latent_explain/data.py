@@ -17,9 +17,10 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'PNG_SOFTWARE', 'to_channels', 'read_dicom', 'load_image', 'H5Images', 'read_items', 'file_channels',
-           'decide_channels', 'resize_image', 'image_paths', 'read_image_folder', 'read_at_size', 'check_image_files',
-           'back_to_input', 'png_bytes', 'save_png', 'is_our_png', 'OpenImage', 'ImageIOBlock', 'image_dataloaders']
+__all__ = ['IMAGE_EXTS', 'MIN_SIDE', 'PNG_SOFTWARE', 'to_channels', 'read_dicom', 'load_image', 'H5Images', 'read_items',
+           'file_channels', 'decide_channels', 'resize_image', 'image_paths', 'read_image_folder', 'read_at_size',
+           'check_image_files', 'back_to_input', 'png_bytes', 'save_png', 'is_our_png', 'OpenImage', 'ImageIOBlock',
+           'image_dataloaders']
 
 # %% ../nbs/01_data.ipynb #0af656ba
 from .core import (IN_TEST, LatentExplainError, DataError, ModelError, to_generator_range,
@@ -511,6 +512,8 @@ def read_image_folder(source,                # class-folder tree, labels.csv fol
     return np.stack(imgs)
 
 # %% ../nbs/01_data.ipynb #bcd9c56d
+MIN_SIDE = 8   # the smallest image side the explaining commands accept
+
 def read_at_size(paths,                 # image files
                  channels: int,         # 1 or 3: what the model takes
                  res: int,              # its side
@@ -525,6 +528,10 @@ def read_at_size(paths,                 # image files
         except DataError:
             if not skip_bad: raise
             warnings.warn(f"{p}: unreadable, skipped"); continue
+        if min(a.shape[:2]) < MIN_SIDE:   # nothing to reconstruct or explain, and SSIM needs a 7 px window
+            small = f"{p}: {a.shape[1]}×{a.shape[0]} px; images must be at least {MIN_SIDE}×{MIN_SIDE} px"
+            if not skip_bad: raise DataError(small)
+            warnings.warn(f"{small}, skipped"); continue
         if a.shape[-1] != channels: warnings.warn(f"{p}: {a.shape[-1]} channel(s), converted to the model's {channels}")
         if a.shape[:2] != (res, res): warnings.warn(f"{p}: {a.shape[1]}×{a.shape[0]} px, resized to the model's {res}×{res}")
         kept.append(p); origs.append(a); out.append(resize_image(to_channels(a, channels), res))

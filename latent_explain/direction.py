@@ -18,7 +18,7 @@ from .core import (IN_TEST, DataError, ModelError, artifact_header, atomic_write
                                  check_choice, check_output, clear_stale, folder_kind, progress_steps, optimizer_step,
                                  unwrap_module)
 from .predict import Predictor, as_predictor
-from .latents import (SPACES, space_dim, to_space, render, render_shifted, sample_latents, score_latents,
+from .latents import (check_classifier_fits, SPACES, space_dim, to_space, render, render_shifted, sample_latents, score_latents,
                                     generator_fingerprint, load_gan)
 
 # %% auto #0
@@ -66,7 +66,8 @@ def _fit_logistic(G, predictor, space, k, n, seed, threshold=0.0, **_):
     y = (s > (s.median() if threshold == 'median' else threshold)).numpy()
     if min(y.sum(), (~y).sum()) < 5:
         raise DataError(f"logistic: the classifier calls {int(y.sum())} of {n} generated images {predictor.target_name!r}; "
-                        "both classes need ≥ 5 — sample more (n=), or use method='optimize', which needs no labels")
+                        "both classes need ≥ 5 — sample more images (--n), or fit with the optimize method (--method optimize), "
+                        "which needs no labels")
     X = to_space(G, ws, space).detach().cpu().double().numpy()
     vecs, accs = [], []
     for _ in range(k):
@@ -308,7 +309,9 @@ def cmd_fit_direction(
     check_number('--steps', steps, low=1, high=1_000_000, integer=True); check_number('--seed', seed, low=0, integer=True)
     out = check_output(out, 'direction', '--out', overwrite, writes=DIRECTION_FILES, replace=False)
     from latent_explain.classifier import load_cli_classifier
-    G, c = load_gan(gan).G, load_cli_classifier(clf, clf_builder)
+    g, c = load_gan(gan), load_cli_classifier(clf, clf_builder)
+    check_classifier_fits(g, c, f'--clf {clf}')
+    G = g.G
     if target is not None and c.classes and target not in c.classes:
         raise DataError(f"--target {target}: the classifier's classes are {c.classes}")
     d = fit_direction(G, c, method, space, k, target, n=n, seed=seed, steps=steps, progress=not IN_TEST)

@@ -18,7 +18,7 @@ from .core import (IN_TEST, DataError, ModelError, atomic_write, check_number, c
                                  from_generator_range, to_generator_range, progress_steps)
 from .data import read_items, read_at_size, resize_image, load_image
 from .predict import Predictor, as_predictor
-from .latents import load_gan
+from .latents import load_gan, check_classifier_fits, check_images_fit
 from .direction import METHODS, Direction, fit_direction, unit_moves
 from .explain import Explainer, Explanation
 
@@ -282,7 +282,9 @@ def cmd_evaluate(
     if out.exists() and not overwrite: raise DataError(f"--json {out}: exists; add --overwrite to replace it")
     check_writable(out.parent, '--json')
     if not Path(data).is_dir(): raise DataError(f"--data {data}: no such folder")
-    G, c = load_gan(gan).G, load_cli_classifier(clf, clf_builder)
+    g, c = load_gan(gan), load_cli_classifier(clf, clf_builder)
+    check_classifier_fits(g, c, f'--clf {clf}'); check_images_fit(g, read_items(data, 'skip')['path'], '--data')
+    G = g.G
     enc = load_encoder(encoder, G, gan=gan) if encoder else None
     if enc is None and steps == 0: raise DataError("evaluate: give --encoder ENCDIR, or --steps N to invert from w_avg")
     res = evaluate(G, c, data, enc, ms, n=n, steps=steps, seed=seed, sanity=sanity, progress=not IN_TEST,

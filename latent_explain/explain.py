@@ -21,7 +21,7 @@ from .core import (IN_TEST, DataError, ModelError, artifact_header, atomic_write
                                  to_generator_range, progress_steps)
 from .data import read_at_size, check_image_files, save_png
 from .predict import Predictor, as_predictor, gradcam
-from .latents import GAN, load_gan, render_shifted
+from .latents import GAN, load_gan, render_shifted, check_classifier_fits, check_images_fit
 from .inversion import Encoder, Inversion, project, load_encoder
 from .direction import Direction, unit_moves, load_direction, check_classes
 
@@ -429,8 +429,10 @@ def cmd_explain(
     stems = [Path(p).stem for p in files]
     writes = ('config.json',) + tuple(f'{s}{x}' for s in stems for x in ('_strip.png', '.gif', '.html', '.json', '_frames'))
     out = check_output(out, 'explanation', '--out', overwrite, writes=writes)
+    load_direction(direction)   # its every field checked before a generator or classifier is loaded
     from latent_explain.classifier import load_cli_classifier
     g, c = load_gan(gan), as_predictor(load_cli_classifier(clf, clf_builder))
+    check_classifier_fits(g, c, f'--clf {clf}'); check_images_fit(g, files, 'explain')
     d = load_direction(direction, g.G if direction_needs_generator(direction) else None, c)
     if index >= max(d.k, 1): raise DataError(f"--index {index}: the direction has {d.k} vector(s)")
     enc = None

@@ -20,15 +20,16 @@ from .core import (IN_TEST, DataError, ModelError, ARTIFACT_KINDS, artifact_head
                                  check_number, check_choice, check_device, check_output, check_unlocked, FolderLock, clear_stale,
                                  folder_kind, to_generator_range, from_generator_range, as_generator_range,
                                  progress_steps, optimizer_step, unwrap_module)
-from .data import read_at_size, back_to_input, read_image_folder, check_image_files, save_png
+from .data import read_at_size, back_to_input, read_image_folder, check_image_files, save_png, image_paths
 from .discriminator import Discriminator
 from .predict import Predictor, as_predictor
-from .latents import GAN, load_gan, generator_fingerprint, noise_layers, render
+from .latents import GAN, load_gan, generator_fingerprint, noise_layers, render, check_classifier_fits, check_images_fit
 
 # %% auto #0
 __all__ = ['ENCODER_FILES', 'Encoder', 'd_features', 'perceptual_distance', 'image_metrics', 'inversion_metrics', 'encoder_loss',
-           'classifier_term', 'train_encoder', 'save_encoder', 'encoder_path', 'load_encoder', 'noise_penalty',
-           'Inversion', 'project', 'inversion_strip', 'cmd_train_encoder', 'cmd_invert']
+           'classifier_term', 'train_encoder', 'save_encoder', 'check_backbone', 'check_encoder_config', 'encoder_path',
+           'load_encoder', 'noise_penalty', 'Inversion', 'project', 'inversion_strip', 'cmd_train_encoder',
+           'cmd_invert']
 
 # %% ../nbs/20_inversion.ipynb #21a05368
 class Encoder(nn.Module):
@@ -74,11 +75,12 @@ def perceptual_distance(D: Discriminator, x: torch.Tensor, y: torch.Tensor) -> t
 
 # %% ../nbs/20_inversion.ipynb #87bf3cc9
 def image_metrics(a: np.ndarray, b: np.ndarray) -> dict:
-    "PSNR (dB; inf when equal) and SSIM of two uint8 H×W×C images"
+    "PSNR (dB; inf when equal) and SSIM (NaN below 4 px, where no window fits) of two uint8 H×W×C images"
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
     if a.shape != b.shape: raise DataError(f"image_metrics: shapes differ, {a.shape} and {b.shape}")
     psnr = math.inf if np.array_equal(a, b) else float(peak_signal_noise_ratio(a, b, data_range=255))
-    win = min(7, min(a.shape[:2]) // 2 * 2 - 1)   # SSIM's window must fit the image and be odd
+    win = min(7, min(a.shape[:2]) // 2 * 2 - 1)   # SSIM's window must fit the image and be odd (and ≥ 3)
+    if win < 3: return {'psnr': psnr, 'ssim': math.nan}
     return {'psnr': psnr, 'ssim': float(structural_similarity(a, b, data_range=255, channel_axis=-1, win_size=win))}
 
 # %% ../nbs/20_inversion.ipynb #81d66a0c
@@ -185,6 +187,27 @@ def save_encoder(enc: Encoder, path) -> Path:
     atomic_write(path / 'config.json', json.dumps({**artifact_header('encoder'), **enc.config}, indent=2))
     return path
 
+# %% ../nbs/20_inversion.ipynb #34576823
+def check_backbone(backbone: str, flag: str = '--backbone') -> None:
+    "Refuse a name timm does not know, before anything is loaded"
+    import timm
+    if not isinstance(backbone, str) or not timm.is_model(backbone):
+        raise DataError(f"{flag} {backbone}: not a timm model name; use a convolutional one such as regnetx_002 "
+                        "(the default) or resnet18 (python -c 'import timm; print(timm.list_models())' lists them)")
+
+def check_encoder_config(cfg, where) -> dict:
+    "An encoder's config.json checked (types and ranges) before any network is built; `ModelError` naming the field"
+    def bad(field, want): return ModelError(f"{where}: {field} {cfg.get(field)!r} — {want}; the encoder is damaged, retrain it")
+    if not isinstance(cfg, dict): raise ModelError(f"{where}: not a JSON object; retrain the encoder")
+    ints = {'img_channels': (1, 3), 'res': (8, 1024), 'num_ws': (2, 18), 'w_dim': (1, 4096)}
+    for f, (lo, hi) in ints.items():
+        v = cfg.get(f)
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi: raise bad(f, f"a whole number in [{lo}, {hi}]")
+    for f in ('backbone', 'fingerprint', 'generator'):
+        if not isinstance(cfg.get(f), str): raise bad(f, 'a string')
+    check_backbone(cfg['backbone'], f"{where}: backbone")
+    return cfg
+
 # %% ../nbs/20_inversion.ipynb #08daef22
 def _check_generator(cfg: dict, G, path, gan):
     fp = generator_fingerprint(G)
@@ -196,11 +219,11 @@ def _check_generator(cfg: dict, G, path, gan):
 # %% ../nbs/20_inversion.ipynb #6fb36d39
 def encoder_path(name) -> Path:
     "An encoder folder, or the encoder bundled with the generator of that name (`histology64`, …)"
-    from latent_explain.stylegan import BUNDLED_GENERATORS, bundled_generator_path
-    p = Path(name)
+    from latent_explain.stylegan import BUNDLED_GENERATORS, local_or_bundled
+    p = local_or_bundled(name)
+    if p.is_dir() and str(name) in BUNDLED_GENERATORS and p.name == str(name) and (p / 'encoder').is_dir():
+        return p / 'encoder'       # a bundled generator's name: its encoder
     if p.is_dir(): return p
-    if str(name) in BUNDLED_GENERATORS and (bundled_generator_path(str(name)) / 'encoder').is_dir():
-        return bundled_generator_path(str(name)) / 'encoder'
     raise ModelError(f"--encoder {name}: no such folder or bundled encoder; train one with `latent-explain train-encoder`")
 
 # %% ../nbs/20_inversion.ipynb #f07b80d0
@@ -214,8 +237,9 @@ def load_encoder(path,          # folder written by save_encoder / train-encoder
     path = encoder_path(path)
     if folder_kind(path) != 'encoder':
         raise ModelError(f"{path}: not an encoder folder; pass a folder written by `latent-explain train-encoder`")
+    try: cfg = check_encoder_config(json.loads((path / 'config.json').read_text()), path / 'config.json')
+    except (OSError, ValueError) as e: raise ModelError(f"{path / 'config.json'}: can't be read ({e}); retrain the encoder") from e
     try:
-        cfg = json.loads((path / 'config.json').read_text())
         enc = Encoder(**{k: cfg[k] for k in ('backbone', 'img_channels', 'res', 'num_ws', 'w_dim', 'fingerprint', 'generator')})
         enc.load_state_dict({k: v.float() if v.is_floating_point() else v
                              for k, v in load_file(str(path / 'encoder.safetensors')).items()})
@@ -337,10 +361,17 @@ def cmd_train_encoder(
     if minutes is not None: check_number('--minutes', minutes, low=0.01)
     check_number('--clf-weight', clf_weight, low=0, high=1e6)
     if not Path(data).is_dir(): raise DataError(f"--data {data}: no such folder; point it to a folder of images")
+    check_backbone(backbone)
     out = check_output(out, 'encoder', '--out', overwrite, writes=ENCODER_FILES, replace=False); check_unlocked(out)
     g = load_gan(gan)
-    reals = read_image_folder(data, channels=g.channels, res=g.res)
+    try: Encoder.for_generator(g.G, backbone)(torch.zeros(2, g.channels, g.res, g.res))   # before the images are read
+    except Exception as e:
+        raise DataError(f"--backbone {backbone}: can't read {g.res} px images ({type(e).__name__}: {str(e)[:120]}); "
+                        "choose a convolutional backbone such as regnetx_002 (the default) or resnet18") from e
     p = as_predictor(load_cli_classifier(clf, clf_builder)) if clf else None
+    if p is not None: check_classifier_fits(g, p, f'--clf {clf}')
+    check_images_fit(g, image_paths(data))
+    reals = read_image_folder(data, channels=g.channels, res=g.res)
     with FolderLock(out):
         enc = train_encoder(g.G, reals, D=g.D, clf=p, steps=steps, batch=batch, lr=lr, seed=seed, clf_weight=clf_weight,
                             progress=not IN_TEST, backbone=backbone, generator=str(gan),
@@ -368,6 +399,13 @@ def _write_inversion(out, kept, origs, inv, clf, meta):
     atomic_write(out / 'metrics.json', json.dumps(metrics, indent=1))
     atomic_write(out / 'config.json', config(True))
 
+# %% ../nbs/20_inversion.ipynb #e84868d2
+def _inversion_files(out: Path) -> list[str]:
+    "The files an inversion folder's run wrote (its config names the images), to remove when it is replaced"
+    try: images = json.loads((out / 'config.json').read_text()).get('images') or []
+    except (OSError, ValueError, AttributeError): return []
+    return ['latents.safetensors', 'metrics.json'] + [f'{Path(str(p)).stem}_recon.png' for p in images]
+
 # %% ../nbs/20_inversion.ipynb #c76183df
 def cmd_invert(
     *images:str,              # image files to invert
@@ -382,7 +420,7 @@ def cmd_invert(
     clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
     batch:int=16,             # images refined together
     skip_bad:bool=False,      # skip unreadable files (with a warning) instead of stopping at the first
-    overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
+    overwrite:bool=False,     # replace the inversion in --out (its reconstructions go with it), or write into a non-empty folder not ours
 ):
     "Reconstruct image files with a generator: encoder guess + latent refinement"
     check_number('--steps', steps, low=0, high=1_000_000, integer=True); check_number('--lr', lr, low=0, high=10)
@@ -392,13 +430,16 @@ def cmd_invert(
     if clf_weight and not steps:   # the term acts in the refinement: without steps it would be recorded but do nothing
         raise DataError(f"--clf-weight {clf_weight} acts in the refinement; give --steps > 0 (e.g. 50) or drop it")
     files = check_image_files(images, skip_bad, 'invert')
-    out = check_output(out, 'inversion', '--out', overwrite,
+    # an inversion folder is not added to: its latents and metrics describe one run (replaced only with --overwrite)
+    out = check_output(out, 'inversion', '--out', overwrite, replace=False,
                        writes=('config.json', 'latents.safetensors', 'metrics.json') + tuple(f'{Path(p).stem}_recon.png' for p in files))
     check_unlocked(out)   # a second invert into this folder: refused now, not after its work
     from latent_explain.classifier import load_cli_classifier
     g = load_gan(gan)
     enc = load_encoder(encoder, g.G, gan=gan)
     c = as_predictor(load_cli_classifier(clf, clf_builder)) if clf else None
+    if c is not None: check_classifier_fits(g, c, f'--clf {clf}')
+    check_images_fit(g, files, 'invert')
     kept, origs, x = read_at_size(files, g.channels, g.res, skip_bad)
     x = to_generator_range(x)
     invs = [project(g.G, x[i:i+batch], encoder=enc, steps=steps, lr=lr, space=space, D=g.D, clf=c, clf_weight=clf_weight)
@@ -406,6 +447,7 @@ def cmd_invert(
     inv = Inversion(torch.cat([v.ws for v in invs]), None, torch.cat([v.recon for v in invs]),
                     pd.concat([v.metrics for v in invs], ignore_index=True), [])
     with FolderLock(out):   # one writer at a time: two inverts into one folder no longer both exit 0
+        clear_stale(out, 'inversion', _inversion_files(out))   # --overwrite: the replaced run's reconstructions go too
         _write_inversion(out, kept, origs, inv, c, {'gan': str(gan), 'encoder': str(encoder), 'steps': steps, 'lr': lr,
                                                     'space': space, 'clf': clf, 'clf_weight': clf_weight,
                                                     'images': [str(p) for p in kept]})

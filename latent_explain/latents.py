@@ -19,7 +19,8 @@ from .discriminator import Discriminator
 
 # %% auto #0
 __all__ = ['SPACES', 'space_dim', 'to_space', 'noise_layers', 'noise_maps', 'render', 'render_shifted', 'sample_latents',
-           'score_latents', 'generator_fingerprint', 'load_discriminator', 'GAN', 'load_gan']
+           'score_latents', 'generator_fingerprint', 'load_discriminator', 'GAN', 'load_gan', 'check_classifier_fits',
+           'check_images_fit']
 
 # %% ../nbs/18_latents.ipynb #95000ec4
 SPACES = ('w', 'w+', 'style')
@@ -156,3 +157,25 @@ def load_gan(gan, flag: str = '--gan') -> GAN:
     try: G = load_generator(gan)
     except (DataError, ModelError) as e: raise type(e)(f"{flag} {gan}: {e}") from e
     return GAN(G.eval().requires_grad_(False), str(gan))
+
+# %% ../nbs/18_latents.ipynb #805a2d1b
+def _colour(c) -> str: return 'grayscale' if c == 1 else 'colour'
+
+def check_classifier_fits(gan: GAN, predictor, clf_flag: str = '--clf', gan_flag: str = '--gan') -> None:
+    "Refuse a classifier that reads another kind of image (grayscale vs colour) than the generator makes"
+    n_in = getattr(predictor, 'n_in', None)
+    if n_in is None or n_in == gan.channels: return   # a black box of unstated input converts nothing
+    raise ModelError(f"{clf_flag}: the classifier reads {_colour(n_in)} images and the generator {gan_flag} {gan.name} "
+                     f"makes {_colour(gan.channels)} ones: its explanations would show what it makes of converted "
+                     f"images. Use a classifier trained on images like the generator's (or a generator of its images)")
+
+def check_images_fit(gan: GAN, paths, flag: str = '--data', sample: int = 200) -> None:
+    "Refuse grayscale images for a colour generator (they would be repeated into three equal channels)"
+    from latent_explain.data import file_channels
+    gray = []
+    for p in list(paths)[:sample]:   # headers only; the first `sample` files speak for the folder
+        try: gray.append((file_channels(p) == 1, p))
+        except Exception: continue    # unreadable: the reader reports it with the reason
+    if gan.channels == 3 and gray and all(g for g, _ in gray):
+        raise DataError(f"{flag}: the images (e.g. {gray[0][1]}) are grayscale and the generator {gan.name} makes colour images; "
+                        f"pass images of the generator's kind (or a generator trained on these images)")

@@ -20,14 +20,25 @@ from .core import (ModelError, DataError, atomic_write, artifact_header, folder_
 from .data import save_png, is_our_png
 
 # %% auto #0
-__all__ = ['SKIP_PADS', 'OUTPUT_ACTS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'GENERATOR_FILES', 'BUNDLED_GENERATORS',
-           'GANConfig', 'gan_preset', 'blur_kernel', 'weight_like', 'FullyConnected', 'MappingNetwork', 'ModulatedConv',
-           'ToRGB', 'SynthesisBlock', 'upsample_image', 'bf16_autocast', 'block_precision', 'fp16_resolution',
-           'memory_format_for', 'SynthesisNetwork', 'store_filters', 'Generator', 'save_generator',
-           'bundled_generator_path', 'load_generator', 'cmd_generate', 'compile_module']
+__all__ = ['MAX_WIDTH', 'SKIP_PADS', 'OUTPUT_ACTS', 'SQRT2', 'LRELU_SLOPE', 'NOISE_MODES', 'GENERATOR_FILES',
+           'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset', 'blur_kernel', 'weight_like', 'FullyConnected',
+           'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'upsample_image', 'bf16_autocast',
+           'block_precision', 'fp16_resolution', 'memory_format_for', 'SynthesisNetwork', 'store_filters', 'Generator',
+           'save_generator', 'bundled_generator_path', 'local_or_bundled', 'load_generator', 'cmd_generate',
+           'compile_module']
 
 # %% ../nbs/10_stylegan.ipynb #1ddc46fa
 def _is_pow2(n): return isinstance(n, int) and n >= 4 and (n & (n - 1)) == 0
+
+MAX_WIDTH = 4096   # channels per resolution, z_dim and w_dim: 8× the widest NVlabs network (512)
+_CONFIG_INTS = [('res', 8, 1024), ('img_channels', 1, 3), ('z_dim', 1, MAX_WIDTH), ('w_dim', 1, MAX_WIDTH),
+                ('mapping_layers', 1, 32), ('mbstd_group', 1, 256), ('mbstd_channels', 1, 64),
+                ('noise_from', 0, 2048), ('fp16_res', 0, 10)]   # NVlabs: 8 mapping layers, group 4, 1 channel
+
+def _check_int(name, v, low, high):
+    "A config size: an int (not a bool or a float) within [low, high]"
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+        raise ModelError(f"GANConfig.{name}={v!r}: use a whole number between {low} and {high}")
 
 # %% ../nbs/10_stylegan.ipynb #40f25675
 SKIP_PADS = ('replicate', 'zero')
@@ -60,9 +71,17 @@ class GANConfig:
                                   # `num_fp16_res` (imported snapshots); 0 = float32 throughout. Ignored under `bf16`
 
     def __post_init__(self):
+        # every size is checked before anything is allocated: a hand-edited config or a tampered pickle asking for
+        # z_dim 10⁹ would otherwise allocate terabytes (the bounds are far above any published StyleGAN)
+        for name, low, high in _CONFIG_INTS: _check_int(name, getattr(self, name), low, high)
         if not _is_pow2(self.res) or not 8 <= self.res <= 1024:
             raise ModelError(f"GANConfig.res={self.res!r}: must be a power of two between 8 and 1024 (e.g. 64)")
-        if self.img_channels < 1: raise ModelError(f"GANConfig.img_channels={self.img_channels}: use 1 (grayscale) or 3 (RGB)")
+        if self.img_channels not in (1, 3): raise ModelError(f"GANConfig.img_channels={self.img_channels}: use 1 (grayscale) or 3 (RGB)")
+        for name in ('mapping_lr_mul', 'conv_clamp', 'noise_init'):
+            v = getattr(self, name)
+            if v is None and name == 'conv_clamp': continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ModelError(f"GANConfig.{name}={v!r}: use a finite number ≥ 0")
         need = [2 ** i for i in range(2, int(math.log2(self.res)) + 1)]
         self.channels = self._widths('channels', self.channels or {r: min(256, 8192 // r) for r in need}, need)  # = reference64
         self.d_channels = self._widths('d_channels', self.d_channels or self.channels, need)
@@ -82,6 +101,8 @@ class GANConfig:
     def _widths(name, widths, need) -> dict:
         "{resolution: width} with int keys (JSON gives strings), one positive width per resolution in `need`"
         widths = {int(k): int(v) for k, v in dict(widths).items()}
+        wide = {r: w for r, w in widths.items() if w > MAX_WIDTH}
+        if wide: raise ModelError(f"GANConfig.{name} asks for widths {wide}: at most {MAX_WIDTH} channels per resolution")
         missing = [r for r in need if widths.get(r, 0) < 1]
         if missing: raise ModelError(f"GANConfig.{name} has no positive width for resolutions {missing}; "
                                      f"give one per resolution 4..{need[-1]}, e.g. {{4: 256, 8: 256, ...}}")
@@ -461,10 +482,14 @@ def bundled_generator_path(name: str) -> Path:
     return Path(str(files('latent_explain'))) / 'bundled' / name
 
 # %% ../nbs/10_stylegan.ipynb #e371bb41
-def _generator_folder(path) -> Path:
-    "`path` itself, or the bundled generator of that name when no such folder exists (a local folder wins)"
-    p = Path(path)
-    return bundled_generator_path(str(path)) if not p.exists() and str(path) in BUNDLED_GENERATORS else p
+def local_or_bundled(name) -> Path:
+    "`name` as a path, or the bundled generator of that name when no such path exists (a local one wins, with a warning)"
+    p = Path(name)
+    if str(name) not in BUNDLED_GENERATORS: return p
+    if not p.exists(): return bundled_generator_path(str(name))
+    warnings.warn(f"{name}: the folder {p.resolve()} is used, not the bundled generator of that name; rename the "
+                  "folder (or run from another one) to use the bundled model")
+    return p
 
 # %% ../nbs/10_stylegan.ipynb #039d6abd
 def load_generator(path,                      # generator folder, GAN training run, bundled name, or NVlabs snapshot .pkl
@@ -475,7 +500,7 @@ def load_generator(path,                      # generator folder, GAN training r
     if Path(path).suffix.lower() == '.pkl':   # a stylegan2-ada-pytorch snapshot: read safely by the import chapter
         from latent_explain.nvlabs import load_nvlabs_generator   # (imported here: that module builds on this one)
         return load_nvlabs_generator(path, device=device)
-    path = _generator_folder(path)
+    path = local_or_bundled(path)
     cfg_file, w_file = path / 'config.json', path / 'generator.safetensors'
     kind = folder_kind(path) if path.is_dir() else None
     if kind in ARTIFACT_KINDS and kind not in ('generator', 'gan-run'):   # (a config of no kind: checked below)

@@ -8,12 +8,12 @@ Docs: https://latent-explain.github.io/latent_explain/train_demo.html.md"""
 
 # %% ../nbs/41_train_demo.ipynb #9d4e7cf3
 from __future__ import annotations
-import json, time
+import json, time, shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 from .core import (IN_TEST, check_number, check_choice, check_output, atomic_write,
-                                 artifact_header)
+                                 artifact_header, FolderLock, check_unlocked)
 from .datasets import make_dataset, write_image_folder, ihc_tiles, ImageSet
 from .stylegan import load_generator, save_generator, BUNDLED_GENERATORS
 from .classifier import cmd_train_classifier, load_classifier
@@ -40,12 +40,19 @@ class Step:
 
 # %% ../nbs/41_train_demo.ipynb #ccd8eb6e
 def run_steps(steps: list[Step], log: Path | None = None, progress: bool = True) -> dict:
-    "Run the steps in order, skipping those whose output exists; {step name: seconds} of the ones that ran"
+    "Run the steps in order, skipping the finished ones; {step name: seconds} of the ones that ran"
+    # `log` is the commit record: a step is finished only once its time is written there, after `make()` returned.
+    # An output without its record is what a killed step left (a folder holding only a lock, half a GAN run): it is
+    # removed and the step redone. Without a log, an existing output counts as finished.
+    done = json.loads(log.read_text()) if log is not None and log.is_file() else {}
     times = {}
     for s in steps:
-        if s.out.exists():
+        if s.out.exists() and (log is None or s.name in done):
             if progress: print(f'[train-demo] {s.name}: reusing {s.out}', flush=True)
             continue
+        if s.out.exists():
+            if progress: print(f'[train-demo] {s.name}: {s.out} was left unfinished; redoing the step', flush=True)
+            shutil.rmtree(s.out) if s.out.is_dir() else s.out.unlink()
         if progress: print(f'[train-demo] {s.name}: $ {s.command}', flush=True)
         t0 = time.time()
         s.make()
@@ -213,7 +220,8 @@ def train_demo(out,                    # folder: NAME/ generators with encoders,
     seen, unique = set(), []
     for s in steps:                      # a dataset shared by two chains is made once
         if s.out not in seen: seen.add(s.out); unique.append(s)
-    return run_steps(unique, out / 'times.json', progress)
+    with FolderLock(out):                # a second train-demo into this folder is refused, naming this one's PID
+        return run_steps(unique, out / 'times.json', progress)
 
 # %% ../nbs/41_train_demo.ipynb #e45c1dc9
 def cmd_train_demo(
@@ -226,7 +234,7 @@ def cmd_train_demo(
     "Reproduce every bundled model from nothing: generators, encoders, demo classifiers and directions"
     check_choice('--only', only, ('all', 'generators', 'demo'))
     check_number('--scale', scale, low=1e-4, high=100); check_number('--threads', threads, low=0, high=1024, integer=True)
-    out = check_output(out, 'demo-models', '--out', overwrite)
+    out = check_output(out, 'demo-models', '--out', overwrite); check_unlocked(out)
     t0 = time.time()
     times = train_demo(out, only, scale, threads, progress=not IN_TEST)
     print(f"trained {len(times)} step(s) in {(time.time() - t0) / 60:.1f} min into {out}/ (step times in {out / 'times.json'})")

@@ -18,7 +18,8 @@ import latent_explain.realism as realism_module
 import latent_explain.classifier as classifier_module
 
 from conftest import EXE, run_cli
-PY_HINT = re.compile(r"\b(on_error|overwrite|x_key|y_key|channels|resume|n_in|valid_pct)=")
+PY_HINT = re.compile(r"(?<!-)\b(on_error|overwrite|x_key|y_key|channels|resume|n_in|valid_pct|method|target|clf_weight|n|space|"
+                     r"steps|alphas|scale|backbone)=")
 UNWRITABLE = '/proc/latent_explain_cannot_write_here'   # refused even to root
 
 

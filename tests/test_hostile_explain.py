@@ -13,7 +13,7 @@ from latent_explain.datasets import synth_histology
 from latent_explain.inversion import train_encoder, save_encoder
 from latent_explain.stylegan import save_generator
 from latent_explain.test_utils import tiny_generator
-from test_hostile_cli import cli
+from test_hostile_cli import cli, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -207,3 +207,179 @@ def test_a_second_invert_is_refused(work, tmp_path, capsys):
                          '--out', out, capsys=capsys)
     assert rc == 2 and f'PID {os.getpid()}' in err, err
     assert not (out / 'config.json').exists()
+
+
+# --- sizes in a config, checked before anything is allocated ------------------------------------------------------
+
+GAN_CONFIG_DAMAGE = [   # (field, value, what the message names): each would allocate terabytes or fail deep inside
+    ('z_dim', 10**9, 'z_dim'), ('w_dim', 10**9, 'w_dim'), ('mapping_layers', 10**7, 'mapping_layers'),
+    ('channels', {'4': 10**6, '8': 32, '16': 32}, 'channels'), ('d_channels', {'4': 10**6, '8': 32, '16': 32}, 'd_channels'),
+    ('img_channels', 2, 'img_channels'), ('img_channels', '3', 'img_channels'), ('res', 48, 'res'), ('res', 2**30, 'res'),
+    ('z_dim', 2.5, 'z_dim'), ('z_dim', True, 'z_dim'), ('noise_from', -1, 'noise_from'), ('mbstd_group', 0, 'mbstd_group'),
+    ('mbstd_channels', 10**6, 'mbstd_channels'), ('fp16_res', 99, 'fp16_res'), ('noise_init', float('nan'), 'noise_init'),
+    ('mapping_lr_mul', -1, 'mapping_lr_mul'), ('conv_clamp', 'high', 'conv_clamp'), ('skip_pad', 'mirror', 'skip_pad'),
+    ('output_act', 'relu', 'output_act'),
+]
+
+
+@pytest.mark.parametrize('field,value,says', GAN_CONFIG_DAMAGE, ids=[f"{f}={v!r}"[:40] for f, v, _ in GAN_CONFIG_DAMAGE])
+def test_damaged_generator_config(work, tmp_path, capsys, field, value, says):
+    gan = shutil.copytree(work / 'gan', tmp_path / 'gan')
+    cfg = json.loads((gan / 'config.json').read_text()); cfg[field] = value
+    (gan / 'config.json').write_text(json.dumps(cfg))
+    rc, _, err = cli('fit-direction', '--gan', gan, '--clf', work / 'clf', '--n', 64, '--out', tmp_path / 'dir', capsys=capsys)
+    assert rc == 2 and 'config.json' in err and says in err, err
+    assert not (tmp_path / 'dir').exists()
+
+
+ENCODER_CONFIG_DAMAGE = [
+    ('w_dim', 10**9, 'w_dim'), ('w_dim', True, 'w_dim'), ('num_ws', 'ten', 'num_ws'), ('num_ws', 10**6, 'num_ws'),
+    ('img_channels', 7, 'img_channels'), ('res', 3, 'res'), ('backbone', 'bogus_net', 'bogus_net'), ('backbone', 5, 'backbone'),
+    ('fingerprint', None, 'fingerprint'), ('generator', [], 'generator'),
+]
+
+
+@pytest.mark.parametrize('field,value,says', ENCODER_CONFIG_DAMAGE, ids=[f"{f}={v!r}" for f, v, _ in ENCODER_CONFIG_DAMAGE])
+def test_damaged_encoder_config(work, tmp_path, capsys, field, value, says):
+    enc = shutil.copytree(work / 'enc', tmp_path / 'enc')
+    cfg = json.loads((enc / 'config.json').read_text()); cfg[field] = value
+    (enc / 'config.json').write_text(json.dumps(cfg))
+    rc, _, err = cli('invert', work / 'tile.png', '--gan', work / 'gan', '--encoder', enc, '--steps', 0,
+                     '--out', tmp_path / 'inv', capsys=capsys)
+    assert rc == 2 and 'config.json' in err and says in err, err
+    assert not (tmp_path / 'inv').exists()
+
+
+def test_encoder_config_missing_a_field(work, tmp_path, capsys):
+    enc = shutil.copytree(work / 'enc', tmp_path / 'enc')
+    cfg = json.loads((enc / 'config.json').read_text())
+    for field in ('backbone', 'img_channels', 'res', 'num_ws', 'w_dim'):
+        (enc / 'config.json').write_text(json.dumps({k: v for k, v in cfg.items() if k != field}))
+        rc, _, err = cli('invert', work / 'tile.png', '--gan', work / 'gan', '--encoder', enc, '--steps', 0,
+                         '--out', tmp_path / 'inv', capsys=capsys)
+        assert rc == 2 and field in err, (field, err)
+    assert not (tmp_path / 'inv').exists()
+
+
+# --- artifacts of another kind of image ---------------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def gray(tmp_path_factory):
+    "A grayscale knee dataset at 32 px, a 16 px classifier of it and one knee: the wrong kind for the RGB test generator"
+    d = tmp_path_factory.mktemp('gray')
+    assert main(['data', 'synth-knee', '--n', '24', '--size', '32', '--seed', '1', '--out', str(d / 'knees'), '--no-sheet']) == 0
+    assert main(['train-classifier', '--data', str(d / 'knees'), '--epochs', '1', '--size', '16', '--bs', '8',
+                 '--out', str(d / 'clf')]) == 0
+    shutil.copy(next((d / 'knees').rglob('0*.png')), d / 'knee.png')
+    return d
+
+
+def _commands_with_clf(work, out, clf):
+    return {
+        'invert': ('invert', work / 'tile.png', '--gan', work / 'gan', '--encoder', work / 'enc', '--clf', clf, '--steps', 1, '--out', out),
+        'train-encoder': ('train-encoder', '--gan', work / 'gan', '--data', work / 'histo', '--clf', clf, '--steps', 1, '--batch', 2, '--out', out),
+        'fit-direction': ('fit-direction', '--gan', work / 'gan', '--clf', clf, '--n', 64, '--out', out),
+        'explain': ('explain', work / 'tile.png', '--gan', work / 'gan', '--encoder', work / 'enc', '--clf', clf,
+                    '--direction', work / 'dir', '--out', out),
+        'evaluate': ('evaluate', '--gan', work / 'gan', '--clf', clf, '--data', work / 'histo', '--encoder', work / 'enc',
+                     '--json', out / 'r.json'),
+    }
+
+
+@pytest.mark.parametrize('command', ['invert', 'train-encoder', 'fit-direction', 'explain', 'evaluate'])
+def test_grayscale_classifier_on_a_colour_generator(work, gray, tmp_path, capsys, command):
+    "Refused before any work, naming the classifier and the generator"
+    out = tmp_path / 'out'
+    if command == 'evaluate': out.mkdir()
+    rc, _, err = cli(*_commands_with_clf(work, out, gray / 'clf')[command], capsys=capsys)
+    assert rc == 2 and str(gray / 'clf') in err and 'grayscale' in err and str(work / 'gan') in err, err
+    assert not (out / 'config.json').exists() and not (out / 'r.json').exists()
+
+
+@pytest.mark.parametrize('command', ['invert', 'train-encoder', 'explain', 'evaluate'])
+def test_grayscale_images_for_a_colour_generator(work, gray, tmp_path, capsys, command):
+    out = tmp_path / 'out'
+    args = {'invert': ('invert', gray / 'knee.png', '--gan', work / 'gan', '--encoder', work / 'enc', '--steps', 1, '--out', out),
+            'train-encoder': ('train-encoder', '--gan', work / 'gan', '--data', gray / 'knees', '--steps', 1, '--batch', 2, '--out', out),
+            'explain': ('explain', gray / 'knee.png', '--gan', work / 'gan', '--encoder', work / 'enc', '--clf', work / 'clf',
+                        '--direction', work / 'dir', '--out', out),
+            'evaluate': ('evaluate', '--gan', work / 'gan', '--clf', work / 'clf', '--data', gray / 'knees',
+                         '--encoder', work / 'enc', '--json', tmp_path / 'r.json')}[command]
+    rc, _, err = cli(*args, capsys=capsys)
+    assert rc == 2 and 'grayscale' in err and '.png' in err, err
+    assert not out.exists() and not (tmp_path / 'r.json').exists()
+
+
+# --- encoder backbones, tiny images, replaced inversions, a second train-demo, shadowed bundled names ---------------
+
+@pytest.mark.parametrize('backbone,says', [('bogus_net', 'not a timm model'), ('', 'not a timm model'),
+                                           ('vit_tiny_patch16_224', "can't read 16 px")])
+def test_encoder_backbone_refused_before_the_data_is_read(work, tmp_path, capsys, monkeypatch, backbone, says):
+    import latent_explain.inversion as inv
+    monkeypatch.setattr(inv, 'read_image_folder', lambda *a, **k: pytest.fail('the data was read before the backbone was checked'))
+    rc, _, err = cli('train-encoder', '--gan', work / 'gan', '--data', work / 'histo', '--backbone', backbone,
+                     '--steps', 1, '--out', tmp_path / 'enc', capsys=capsys)
+    assert rc == 2 and '--backbone' in err and says in err, err
+    assert not (tmp_path / 'enc').exists()
+
+
+@pytest.mark.parametrize('command', ['invert', 'explain'])
+@pytest.mark.parametrize('size', [(1, 1), (3, 2), (7, 40)])
+def test_images_too_small_to_reconstruct(work, tmp_path, capsys, command, size):
+    Image.new('RGB', size, (200, 120, 160)).save(tmp_path / 'speck.png')
+    out = tmp_path / 'out'
+    args = (command, tmp_path / 'speck.png', '--gan', work / 'gan', '--encoder', work / 'enc', '--out', out) + (
+        ('--clf', work / 'clf', '--direction', work / 'dir') if command == 'explain' else ('--steps', 1))
+    rc, _, err = cli(*args, capsys=capsys)
+    assert rc == 2 and 'speck.png' in err and f'{size[0]}×{size[1]} px' in err and '8×8' in err, err
+    assert not (out / 'config.json').exists() or not json.loads((out / 'config.json').read_text())['complete']
+
+
+def test_too_small_image_skipped_on_request(work, tmp_path, capsys):
+    Image.new('RGB', (2, 2)).save(tmp_path / 'speck.png')
+    rc, _, err = cli('invert', tmp_path / 'speck.png', work / 'tile.png', '--gan', work / 'gan', '--encoder', work / 'enc',
+                     '--steps', 0, '--skip-bad', '--out', tmp_path / 'inv', capsys=capsys)
+    assert rc == 0 and 'speck.png' in err, err
+    assert set(json.loads((tmp_path / 'inv' / 'metrics.json').read_text())) == {'tile'}
+
+
+def test_an_inversion_is_not_replaced_silently(work, tmp_path, capsys):
+    "A finished inversion folder is refused without --overwrite; with it, the old run's reconstructions go too"
+    other = shutil.copy(work / 'tile.png', tmp_path / 'other.png')
+    out = tmp_path / 'inv'
+    base = ('--gan', work / 'gan', '--encoder', work / 'enc', '--steps', 0, '--out', out)
+    assert cli('invert', other, *base, capsys=capsys)[0] == 0
+    before = snapshot(out)
+    rc, _, err = cli('invert', work / 'tile.png', *base, capsys=capsys)
+    assert rc == 2 and 'already' in err and '--overwrite' in err, err
+    assert snapshot(out) == before
+    assert cli('invert', work / 'tile.png', *base, '--overwrite', capsys=capsys)[0] == 0
+    assert {p.name for p in out.iterdir()} >= {'tile_recon.png'} and not (out / 'other_recon.png').exists()
+    assert set(json.loads((out / 'metrics.json').read_text())) == {'tile'}
+
+
+def test_a_second_train_demo_is_refused(tmp_path, capsys):
+    import os
+    from latent_explain.core import FolderLock
+    out = tmp_path / 'models'
+    with FolderLock(out):
+        rc, _, err = cli('train-demo', '--only', 'demo', '--scale', 0.0001, '--out', out, capsys=capsys)
+    assert rc == 2 and f'PID {os.getpid()}' in err, err
+    assert not (out / 'work').exists()
+
+
+def test_a_local_folder_named_like_a_bundled_generator(work, tmp_path, capsys, monkeypatch):
+    "The local folder is used (the user may mean it), and the message says that it hid the bundled model"
+    monkeypatch.chdir(tmp_path); (tmp_path / 'knee64').mkdir(); (tmp_path / 'knee64' / 'notes.txt').write_text('mine')
+    rc, _, err = cli('fit-direction', '--gan', 'knee64', '--clf', work / 'clf', '--n', 64, '--out', tmp_path / 'dir', capsys=capsys)
+    assert rc == 2 and 'bundled generator' in err and str(tmp_path / 'knee64') in err, err
+    assert not (tmp_path / 'dir').exists()
+
+
+def test_the_direction_is_checked_before_the_models_are_loaded(work, tmp_path, capsys, monkeypatch):
+    import latent_explain.explain as ex
+    monkeypatch.setattr(ex, 'load_gan', lambda *a, **k: pytest.fail('the generator was loaded before the direction was checked'))
+    dirn = shutil.copytree(work / 'dir', tmp_path / 'dir')
+    save_file({'vectors': torch.zeros_like(_vectors(dirn))}, str(dirn / 'direction.safetensors'))
+    rc, _, err = explain(work, dirn, tmp_path / 'out', capsys)
+    assert rc == 2 and 'unit length' in err, err

@@ -115,13 +115,17 @@ def test_invert_files_round_trip(work, G, capsys):
         assert np.abs(again.astype(int) - png.astype(int)).max() <= 1
 
 
-def test_invert_converts_size_and_channels(work, capsys):
-    a = np.asarray(Image.open(work / 'imgs' / 'img0.png').convert('L').resize((20, 20)))
-    Image.fromarray(a).save(work / 'gray20.png')
+def test_invert_converts_size_and_refuses_grayscale(work, capsys):
+    "Another size is resized (and the reconstruction written back at it); a grayscale image for this colour generator is refused"
+    a = Image.open(work / 'imgs' / 'img0.png').convert('RGB').resize((20, 20))
+    a.save(work / 'rgb20.png'); a.convert('L').save(work / 'gray20.png')
+    rc, _, err = cli('invert', '--gan', work / 'gan', '--encoder', work / 'enc', '--steps', 2, work / 'rgb20.png',
+                     '--out', work / 'inv_20', capsys=capsys)
+    assert rc == 0 and 'resized' in err, err
+    assert np.asarray(Image.open(work / 'inv_20' / 'rgb20_recon.png')).shape == (20, 20, 3)
     rc, _, err = cli('invert', '--gan', work / 'gan', '--encoder', work / 'enc', '--steps', 2, work / 'gray20.png',
                      '--out', work / 'inv_gray', capsys=capsys)
-    assert rc == 0 and 'resized' in err and 'converted' in err
-    assert np.asarray(Image.open(work / 'inv_gray' / 'gray20_recon.png')).shape == (20, 20)
+    assert rc == 2 and 'gray20.png' in err and 'grayscale' in err, err
 
 
 def test_train_encoder_cli(work, capsys):

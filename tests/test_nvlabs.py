@@ -255,3 +255,18 @@ def test_standard_filters_give_our_fixed_kernels(monkeypatch, key):
     for k, v in plain.named_buffers():
         if k.endswith(('blur', 'img_up')): assert torch.equal(sd.pop(k), v), k
     plain.load_state_dict(sd)
+
+
+@needs_fixtures
+@pytest.mark.parametrize('key,value', [('z_dim', 10**9), ('w_dim', 10**9), ('img_channels', 2), ('img_resolution', 2**40)])
+def test_sizes_in_a_snapshot_are_checked_before_allocation(monkeypatch, key, value):
+    "A tampered snapshot asking for z_dim 10⁹ (terabytes of weights) is refused from its recorded sizes alone"
+    import latent_explain.nvlabs as nv
+    real = nv.read_nvlabs_pickle
+    def tampered(path):
+        snap = real(path); snap['G_ema'].state[key] = value
+        return snap
+    monkeypatch.setattr(nv, 'read_nvlabs_pickle', tampered)
+    pkl = FIXTURES / 'sg2ada_gray32.pkl'
+    with pytest.raises(nv.ModelError, match=key if key != 'img_resolution' else 'res'):
+        nv.load_nvlabs_generator(pkl)
