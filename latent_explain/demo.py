@@ -126,6 +126,7 @@ def load_case(case: DemoCase):
 def _per_image(e: Explanation, planted: str, other: str) -> dict:
     ch = lambda m: None if m not in e.meters else [float(e.meters[m][0]), float(e.meters[m][-1])]
     return dict(name=e.name, p_original=round(e.p_original, 4), p_reconstruction=round(e.p_recon, 4),
+                psnr=round(e.psnr, 2), ssim=round(e.ssim, 3), verdict='trusted' if e.trusted else 'explains a different image',
                 flip_alpha=e.flip_alpha, p_first=float(e.probs[0]), p_last=float(e.probs[-1]),
                 **{f'{m}_spearman': spearman_trend(e.alphas, e.meters[m]) for m in (planted, other) if m in e.meters},
                 **{f'{m}_first_last': ch(m) for m in (planted, other)})
@@ -181,8 +182,10 @@ def _image_block(e: Explanation, key: str) -> str:
     rep = rep[['spearman', 'change'] + list(rep.columns[2:])[::max(1, (len(rep.columns) - 2) // 4)]]
     t = rep.to_html(float_format=lambda v: f'{v:.2f}', border=0)
     flip = 'does not flip within the series' if e.flip_alpha is None else f'flips at α = {e.flip_alpha:+.2f}'
+    verdict = ('' if e.trusted else f'<br><b style="color:#b00000">Warning: {html.escape(e.warning)}</b>')
     return (f'<div class="im"><b>{html.escape(e.name)}</b>: p({html.escape(e.target)}) {e.p_original:.2f} on the '
-            f'original, {e.p_recon:.2f} on the reconstruction; the decision {flip}.<br>'
+            f'original, {e.p_recon:.2f} on the reconstruction (PSNR {e.psnr:.1f} dB, SSIM {e.ssim:.2f}); the decision '
+            f'{flip}.{verdict}<br>'
             f'<img class="strip" src="{key}/{e.name}_strip.png" alt="strip of {html.escape(e.name)}">'
             f'<br><img src="{key}/{e.name}.gif" alt="animation of {html.escape(e.name)}" width="160"> '
             f'<a href="{key}/{e.name}.html">slider</a> · <a href="{key}/{e.name}.json">numbers</a> · '

@@ -8,7 +8,7 @@ Docs: https://latent-explain.github.io/latent_explain/explain.html.md"""
 
 # %% ../nbs/22_explain.ipynb #363190a7
 from __future__ import annotations
-import json, re, time, warnings
+import json, math, re, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -22,12 +22,13 @@ from .core import (IN_TEST, DataError, ModelError, artifact_header, atomic_write
 from .data import read_at_size, check_image_files, save_png
 from .predict import Predictor, as_predictor, gradcam
 from .latents import GAN, load_gan, render_shifted, check_classifier_fits, check_images_fit
-from .inversion import Encoder, Inversion, project, load_encoder
+from .inversion import Encoder, Inversion, project, load_encoder, image_metrics
 from .direction import Direction, unit_moves, load_direction, check_classes
 
 # %% auto #0
-__all__ = ['RGB_METERS', 'GRAY_METERS', 'SEARCH_ALPHAS', 'default_meters', 'measure_frames', 'stain_change', 'flip_point',
-           'Explanation', 'save_explanation', 'Explainer', 'check_alphas', 'cmd_explain', 'direction_needs_generator']
+__all__ = ['RGB_METERS', 'GRAY_METERS', 'MAX_DELTA_P', 'SEARCH_ALPHAS', 'REPAIR_WEIGHT', 'default_meters', 'measure_frames',
+           'stain_change', 'flip_point', 'remedy_for', 'Explanation', 'save_explanation', 'Explainer', 'check_alphas',
+           'cmd_explain', 'direction_needs_generator']
 
 # %% ../nbs/22_explain.ipynb #86c43b8d
 RGB_METERS = ('nuclei_count', 'nucleus_mean_area', 'hematoxylin_fraction', 'dab_fraction', 'mean_intensity')
@@ -63,6 +64,15 @@ def flip_point(alphas: np.ndarray, probs: np.ndarray, p0: float) -> float | None
     if best is None and (probs.min() >= 0.5 if side else probs.max() < 0.5): return None
     return best
 
+# %% ../nbs/22_explain.ipynb #b45098cc
+MAX_DELTA_P = 0.1   # an explanation is trusted when |p(reconstruction) − p(original)| stays below this
+
+def remedy_for(steps: int, clf_weight: float) -> str:
+    "What to try when a reconstruction is read differently: the classifier-keeping refinement, or more of it"
+    if not steps: return '--steps 50 --clf-weight 0.1 (the refinement that keeps the decision)'
+    if not clf_weight: return '--clf-weight 0.1 (the refinement then keeps the decision)'
+    return 'a larger --clf-weight or more --steps'
+
 # %% ../nbs/22_explain.ipynb #7efd0180
 @dataclass
 class Explanation:
@@ -83,6 +93,10 @@ class Explanation:
     stains: np.ndarray | None = None             # F×3×H×W hematoxylin / eosin / DAB change (colour images)
     ws: torch.Tensor | None = None               # the inversion's W+ code
     frames_u8: np.ndarray | None = None          # the frames as 8-bit images F×H×W×C, converted once (None: from `frames`)
+    psnr: float = math.nan                       # the reconstruction against the original (dB, at the generator's size)
+    ssim: float = math.nan                       # ... and its SSIM
+    max_delta_p: float = MAX_DELTA_P             # the verdict's threshold on |p(reconstruction) − p(original)|
+    remedy: str = ''                             # what to try when the verdict fails (said in the warning)
 
     def __post_init__(self):
         if self.frames_u8 is None: self.frames_u8 = from_generator_range(self.frames)
@@ -117,11 +131,30 @@ class Explanation:
         order = [df.index[0]] + sorted(df.index[1:], key=lambda k: -abs(df.loc[k, 'spearman']))
         return df.loc[order]
 
+    @property
+    def delta_p(self) -> float:
+        "|p(reconstruction) − p(original)|: how differently the classifier reads the image the series starts from"
+        return abs(self.p_recon - self.p_original)
+
+    @property
+    def trusted(self) -> bool: return self.delta_p < self.max_delta_p
+
+    @property
+    def warning(self) -> str | None:
+        "None when the series starts from an image the classifier reads as it reads the original; else why not, in words"
+        if self.trusted: return None
+        return (f"the reconstruction moves p({self.target}) from {self.p_original:.2f} to {self.p_recon:.2f}: this series "
+                f"explains a different image" + (f"; try {self.remedy}" if self.remedy else ''))
+
     def to_dict(self) -> dict:
-        "JSON-ready: α, probabilities, flip point, meters per frame"
+        "JSON-ready: α, probabilities, flip point, meters per frame, the reconstruction's fidelity and the verdict"
+        fin = lambda x: None if x is None or not np.isfinite(x) else float(x)
         return dict(name=self.name, method=self.method, target=self.target, alphas=self.alphas.tolist(),
                     probs=self.probs.tolist(), p_original=self.p_original, p_recon=self.p_recon, flip_alpha=self.flip_alpha,
-                    meters={k: [None if not np.isfinite(x) else float(x) for x in v] for k, v in self.meters.items()})
+                    reconstruction=dict(psnr=fin(self.psnr), ssim=fin(self.ssim), delta_p=self.delta_p),
+                    verdict='trusted' if self.trusted else 'explains a different image', max_delta_p=self.max_delta_p,
+                    warning=self.warning,
+                    meters={k: [fin(x) for x in v] for k, v in self.meters.items()})
 
 # %% ../nbs/22_explain.ipynb #5fa0f779
 def _shown(a: np.ndarray) -> np.ndarray:
@@ -162,8 +195,12 @@ def plot(e: Explanation, max_frames: int = 9, scale: float = 1.1):
     for ax in axs[1, :3]: ax.set_axis_off()
     axs[1, 2].text(0.95, 0.5, 'frame −\nreconstruction\n(red: brighter)', ha='right', va='center', fontsize=7,
                    transform=axs[1, 2].transAxes)
-    fig.suptitle(f'{e.name}: p({e.target}) along the {e.method} direction (◆ the flip)', fontsize=8)
-    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.93))
+    title = f'{e.name}: p({e.target}) along the {e.method} direction (◆ the flip)'
+    if e.warning:   # said where the eye goes first, and the reconstruction's probability in red
+        title = f'{title}\nWARNING: {e.warning}'
+        axs[0, 1].title.set_color('#b00000')
+    fig.suptitle(title, fontsize=8 if not e.warning else 7, color='black' if not e.warning else '#b00000')
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.93 if not e.warning else 0.86))
     return fig
 
 # %% ../nbs/22_explain.ipynb #c4a605e3
@@ -171,11 +208,16 @@ def _annotated(e: Explanation, i: int, size: int = 160):
     "Frame i enlarged to `size` px with its α and probability written under it (PIL image)"
     from PIL import Image, ImageDraw
     im = Image.fromarray(_shown(e.frames_u8[i])).convert('RGB').resize((size, size), Image.Resampling.NEAREST)
-    canvas = Image.new('RGB', (size, size + 22), 'white'); canvas.paste(im, (0, 0))
+    top = 24 if e.warning else 0   # an untrusted series says so on every frame, the first included
+    canvas = Image.new('RGB', (size, top + size + 22), 'white'); canvas.paste(im, (0, top))
     dr = ImageDraw.Draw(canvas)
-    w = int(round(size * float(e.probs[i])))
-    dr.rectangle([0, size + 16, w, size + 21], fill=(200, 40, 40)); dr.rectangle([w, size + 16, size, size + 21], fill=(60, 90, 200))
-    dr.text((3, size + 2), f'a={e.alphas[i]:+.2f}  p({e.target})={e.probs[i]:.2f}', fill='black')
+    if top:
+        dr.rectangle([0, 0, size, top - 1], fill=(176, 0, 0))
+        dr.text((3, 1), f'NOT THIS IMAGE: its reconstruction', fill='white')
+        dr.text((3, 12), f'reads p={e.p_recon:.2f}, the original {e.p_original:.2f}', fill='white')
+    w, y = int(round(size * float(e.probs[i]))), top + size
+    dr.rectangle([0, y + 16, w, y + 21], fill=(200, 40, 40)); dr.rectangle([w, y + 16, size, y + 21], fill=(60, 90, 200))
+    dr.text((3, y + 2), f'a={e.alphas[i]:+.2f}  p({e.target})={e.probs[i]:.2f}', fill='black')
     return canvas
 
 # %% ../nbs/22_explain.ipynb #dcf292b5
@@ -218,6 +260,9 @@ def to_html(e: Explanation, path=None) -> str:
     anim = animation.FuncAnimation(fig, show, frames=len(e.alphas), interval=250)
     html = _offline_player(anim.to_jshtml(default_mode='once'))
     plt.close(fig)
+    if e.warning:
+        from html import escape
+        html = f'<p style="color:#b00000;font-weight:bold">Warning: {escape(e.warning)}</p>' + html
     if path is not None:
         atomic_write(path, f'<!doctype html><html><head><meta charset="utf-8"><title>{e.name}</title></head><body>{html}</body></html>')
     return html
@@ -251,7 +296,10 @@ class Explainer:
                  lr: float = 0.05, D=None,  # refinement learning rate and discriminator (perceptual term)
                  clf_weight: float = 0.0,   # > 0 (with steps): the classifier term, weight on |Δ log-odds|
                  cam: bool = True,          # GradCAM of the original beside the series (differentiable classifiers)
-                 batch: int = 64):          # images rendered per generator call
+                 batch: int = 64,           # images rendered per generator call
+                 max_delta_p: float = MAX_DELTA_P, # the verdict: trusted while |p(reconstruction) − p(original)| < this
+                 repair_steps: int = 50):   # > 0: images failing the verdict get this many steps of the refinement
+                                            # that keeps the decision (weight `REPAIR_WEIGHT`); the rest cost nothing
         gan = load_gan(G, 'G')
         self.G, self.predictor = gan.G, as_predictor(clf, target)
         if isinstance(encoder, (str, Path)): encoder = load_encoder(encoder, self.G, gan=gan.name)
@@ -264,6 +312,8 @@ class Explainer:
         if clf_weight and not steps:   # the term acts through the refinement: without steps it would be ignored
             raise DataError("Explainer: clf_weight acts in the refinement; give steps > 0 (e.g. 50) or clf_weight=0")
         self.encoder, self.steps, self.lr, self.D, self.batch, self.clf_weight = encoder, steps, lr, D, batch, clf_weight
+        check_number('max_delta_p', max_delta_p, low=0, high=1); check_number('repair_steps', repair_steps, low=0, integer=True)
+        self.max_delta_p, self.repair_steps = max_delta_p, repair_steps
         self.meters = default_meters(self.G.cfg.img_channels) if meters is None else meters
         self.cam = cam and self.predictor.differentiable
 
@@ -289,6 +339,25 @@ def invert(self: Explainer, x: torch.Tensor, predictor: Predictor | None = None)
     return project(self.G, x, init='mean' if self.encoder is None else 'encoder', encoder=self.encoder,
                    steps=self.steps, lr=self.lr, D=self.D, clf=p if self.clf_weight else None,
                    clf_weight=self.clf_weight)
+
+# %% ../nbs/22_explain.ipynb #ccd96b8e
+REPAIR_WEIGHT = 0.1   # the classifier term's weight in the repair (|Δ log-odds| beside a pixel L1 of ~0.1)
+
+@patch
+def _inverted(self: Explainer, x, p: Predictor, p_orig: np.ndarray):
+    "(W+, reconstructions); with `repair_steps`, the images whose reconstruction fails the verdict are inverted again"
+    inv = self.invert(x, p)
+    if not (self.repair_steps and p.differentiable): return inv.ws, inv.recon
+    dp = np.abs(p.prob(inv.recon).numpy() - p_orig)
+    idx = np.flatnonzero(dp >= self.max_delta_p)
+    if not len(idx): return inv.ws, inv.recon
+    # only where it is needed: the refinement that keeps the decision, on the failing images alone
+    fix = project(self.G, x[idx], init='mean' if self.encoder is None else 'encoder', encoder=self.encoder,
+                  steps=self.repair_steps, lr=self.lr, D=self.D, clf=p, clf_weight=max(self.clf_weight, REPAIR_WEIGHT))
+    better = np.abs(p.prob(fix.recon).numpy() - p_orig[idx]) < dp[idx]   # kept only where it helps
+    ws, recon = inv.ws.clone(), inv.recon.clone()
+    for j in np.flatnonzero(better): ws[idx[j]], recon[idx[j]] = fix.ws[j], fix.recon[j]
+    return ws, recon
 
 # %% ../nbs/22_explain.ipynb #f5c5196d
 @patch
@@ -364,26 +433,28 @@ def explain_batch(self: Explainer, x: torch.Tensor,   # images N×C×res×res in
     check_number('n_frames', n_frames, low=2, high=257, integer=True); check_number('a_max', a_max, low=1e-3, high=100)
     p, alphas = self.predictor_for(direction), check_alphas(alphas)   # refused before any work
     x = x.float().to(self.G.w_avg.device)
-    if direction.method == 'pixel': inv, ws, u = None, None, self.pixel_moves(x, p)
+    p_orig = p.prob(x).numpy()
+    if direction.method == 'pixel': ws, recon, u = None, x, self.pixel_moves(x, p)
     else:
-        inv = self.invert(x, p)
-        ws, u = inv.ws, unit_moves(self.G, p, direction, inv.ws, index=index)
-        u = u.detach()
+        ws, recon = self._inverted(x, p, p_orig)
+        u = unit_moves(self.G, p, direction, ws, index=index).detach()
     A = self._auto_alphas(x, ws, u, direction, n_frames, a_max, p) if alphas is None else np.tile(alphas, (len(x), 1))
     frames = self._series(x, ws, u, direction, A)
     probs = p.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
-    recon = x if inv is None else inv.recon
-    p_orig, p_rec = p.prob(x).numpy(), p.prob(recon).numpy()
+    p_rec = p.prob(recon).numpy()
     cams = self._gradcam(x, p)
+    remedy = remedy_for(self.steps, self.clf_weight)
     names = names or [f'image{i}' for i in range(len(x))]
     out = []
     for i in progress_steps(len(x), progress):
         fr = frames[i].cpu()
         u8, rec_u8 = from_generator_range(fr), from_generator_range(recon[i])[0]   # every frame to 8 bits once
+        fidelity = image_metrics(from_generator_range(x[i])[0], rec_u8)
         out.append(Explanation(names[i], x[i].cpu(), recon[i].cpu(), A[i], fr, probs[i], float(p_orig[i]), float(p_rec[i]),
                                p.target_name, direction.method, flip_point(A[i], probs[i], float(p_rec[i])),
                                cams[i], measure_frames(u8, self.meters), stain_change(u8, rec_u8),
-                               None if ws is None else ws[i].cpu(), u8))
+                               None if ws is None else ws[i].cpu(), u8, fidelity['psnr'], fidelity['ssim'],
+                               self.max_delta_p, remedy))
     return out
 
 # %% ../nbs/22_explain.ipynb #bf20b25c
@@ -419,11 +490,14 @@ def cmd_explain(
     skip_bad:bool=False,      # skip unreadable files (with a warning) instead of stopping at the first
     overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
     clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
+    max_delta_p:float=MAX_DELTA_P, # the verdict: a series is trusted while its reconstruction moves p by less than this
+    repair_steps:int=50,      # steps of the decision-keeping refinement for images failing the verdict (0: none)
 ):
     "Explain a classifier's prediction on image files: counterfactual series along a latent direction"
     check_number('--steps', steps, low=0, high=100_000, integer=True); check_number('--frames', frames, low=2, high=257, integer=True)
     check_number('--batch', batch, low=1, high=4096, integer=True); check_number('--index', index, low=0, integer=True)
-    check_number('--clf-weight', clf_weight, low=0, high=1e6)
+    check_number('--clf-weight', clf_weight, low=0, high=1e6); check_number('--max-delta-p', max_delta_p, low=0, high=1)
+    check_number('--repair-steps', repair_steps, low=0, high=100_000, integer=True)
     A = _parse_alphas(alphas)
     files = check_image_files(images, skip_bad, 'explain')
     stems = [Path(p).stem for p in files]
@@ -440,11 +514,13 @@ def cmd_explain(
     elif steps == 0 and d.method != 'pixel': raise DataError("explain: give --encoder ENCDIR, or --steps N to invert from w_avg")
     kept, origs, x = read_at_size(files, g.channels, g.res, skip_bad)
     x = to_generator_range(x)
-    ex = Explainer(g, c, enc, steps=steps, D=g.D, clf_weight=clf_weight)
+    ex = Explainer(g, c, enc, steps=steps, D=g.D, clf_weight=clf_weight, max_delta_p=max_delta_p, repair_steps=repair_steps)
     check_unlocked(out)
     meta = dict(gan=str(gan), clf=str(clf), direction=str(direction), encoder=encoder, steps=steps,
-                clf_weight=clf_weight, method=d.method, target=d.target_name, images=[str(p) for p in kept])
-    config = lambda done: json.dumps({**artifact_header('explanation'), **meta, 'complete': done}, indent=2)
+                clf_weight=clf_weight, method=d.method, target=d.target_name, images=[str(p) for p in kept],
+                max_delta_p=max_delta_p, repair_steps=repair_steps)
+    untrusted = []
+    config = lambda done: json.dumps({**artifact_header('explanation'), **meta, 'untrusted': untrusted, 'complete': done}, indent=2)
     with FolderLock(out):
         # the folder's identity first: a run killed half-way leaves a folder we recognise (and rewrite without
         # --overwrite); `complete` turns true only once every image is written
@@ -453,8 +529,13 @@ def cmd_explain(
             sl = slice(i * batch, (i + 1) * batch)
             for e in ex.explain_batch(x[sl], d, alphas=A, n_frames=frames, index=index, names=[p.stem for p in kept[sl]]):
                 save_explanation(e, out)
+                if not e.trusted: untrusted.append(e.name)
         atomic_write(out / 'config.json', config(True))
     print(f"explained {len(kept)} image(s) into {out}/ (<name>_strip.png, .gif, .html, .json, _frames/)")
+    if untrusted:   # the count, the names and what to try: the strips and JSON say the same per image
+        print(f"WARNING: {len(untrusted)} of {len(kept)} series start from a reconstruction the classifier reads "
+              f"differently from the original (Δp ≥ {max_delta_p:g}): {', '.join(untrusted[:5])}{' …' if len(untrusted) > 5 else ''}; "
+              f"their strips say so. Try {remedy_for(steps, clf_weight)}")
     return out
 
 # %% ../nbs/22_explain.ipynb #a8a66c05

@@ -16,6 +16,7 @@ import torch.nn as nn
 from .core import DataError, ModelError, unwrap_module
 from .stylegan import Generator, ModulatedConv, load_generator
 from .discriminator import Discriminator
+from .predict import check_reads
 
 # %% auto #0
 __all__ = ['SPACES', 'space_dim', 'to_space', 'noise_layers', 'noise_maps', 'render', 'render_shifted', 'sample_latents',
@@ -159,15 +160,9 @@ def load_gan(gan, flag: str = '--gan') -> GAN:
     return GAN(G.eval().requires_grad_(False), str(gan))
 
 # %% ../nbs/18_latents.ipynb #805a2d1b
-def _colour(c) -> str: return 'grayscale' if c == 1 else 'colour'
-
 def check_classifier_fits(gan: GAN, predictor, clf_flag: str = '--clf', gan_flag: str = '--gan') -> None:
     "Refuse a classifier that reads another kind of image (grayscale vs colour) than the generator makes"
-    n_in = getattr(predictor, 'n_in', None)
-    if n_in is None or n_in == gan.channels: return   # a black box of unstated input converts nothing
-    raise ModelError(f"{clf_flag}: the classifier reads {_colour(n_in)} images and the generator {gan_flag} {gan.name} "
-                     f"makes {_colour(gan.channels)} ones: its explanations would show what it makes of converted "
-                     f"images. Use a classifier trained on images like the generator's (or a generator of its images)")
+    check_reads(predictor, gan.channels, clf_flag, f"the generator {gan_flag} {gan.name}")
 
 def check_images_fit(gan: GAN, paths, flag: str = '--data', sample: int = 200) -> None:
     "Refuse grayscale images for a colour generator (they would be repeated into three equal channels)"

@@ -23,9 +23,9 @@ from .datasets import DATASETS, make_dataset
 from .classifier import Classifier, load_classifier, load_cli_classifier, train_classifier, save_classifier
 
 # %% auto #0
-__all__ = ['LUMA', 'REFERENCE_RUNS', 'to_classifier_input', 'select_output', 'Predictor', 'as_predictor', 'find_cam_layer',
-           'gradcam', 'show_gradcam', 'reference_dataset', 'train_reference', 'shortcut_gap', 'predict_files',
-           'cmd_predict']
+__all__ = ['LUMA', 'REFERENCE_RUNS', 'to_classifier_input', 'select_output', 'Predictor', 'as_predictor', 'check_reads',
+           'find_cam_layer', 'gradcam', 'show_gradcam', 'reference_dataset', 'train_reference', 'shortcut_gap',
+           'predict_files', 'cmd_predict']
 
 # %% ../nbs/05_predict.ipynb #06319e02
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as PIL's convert('L')
@@ -130,6 +130,21 @@ def as_predictor(obj,              # Predictor, Classifier, fastai Learner or sa
     "The one way every stage takes a classifier: `obj` as a `Predictor` (re-aimed at `target` when one is given)"
     if isinstance(obj, Predictor): return obj if target is None else obj.for_target(target)
     return Predictor(obj, target)
+
+# %% ../nbs/05_predict.ipynb #1d7632b4
+def _colour(c) -> str: return 'grayscale' if c == 1 else 'colour'
+
+def check_reads(predictor,                # Predictor or Classifier (a black box of unstated input passes)
+                channels: int,            # 1 or 3: what the images it will be given have
+                clf_flag: str = '--clf',  # how the caller named the classifier
+                source: str = 'the generator', # what makes the images, for the message
+               ) -> None:
+    "Refuse a classifier that reads another kind of image (grayscale vs colour) than it would be given"
+    n_in = getattr(predictor, 'n_in', None)
+    if n_in is None or n_in == channels: return
+    raise ModelError(f"{clf_flag}: the classifier reads {_colour(n_in)} images and {source} makes {_colour(channels)} "
+                     "ones: its explanations would show what it makes of converted images. Use a classifier trained on "
+                     "images like these (or a generator of its images)")
 
 # %% ../nbs/05_predict.ipynb #d4c64953
 @patch

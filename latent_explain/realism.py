@@ -20,8 +20,8 @@ from .stylegan import load_generator
 
 # %% auto #0
 __all__ = ['C2ST_VIEWS', 'image_tensor', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'clipped_fraction',
-           'realism', 'c2st_views', 'image_grid', 'generate', 'score_generator', 'controllability', 'parse_meters',
-           'cmd_score_gan']
+           'realism', 'c2st_views', 'image_grid', 'generate', 'score_generator', 'controllability',
+           'classifier_readiness', 'parse_meters', 'cmd_score_gan']
 
 # %% ../nbs/13_realism.ipynb #e84904c1
 def image_tensor(images) -> torch.Tensor:
@@ -203,6 +203,35 @@ def controllability(G: nn.Module,   # generator
     for name, m in meters.items(): out[f'ctrl_{name}'] = sd(fixed_noise) / max(sd(data[idx]), 1e-12)
     return out
 
+# %% ../nbs/13_realism.ipynb #b8f42176
+def _scores(p, x: torch.Tensor, batch: int = 64) -> torch.Tensor:
+    with torch.no_grad(): return torch.cat([p.score(b.to(p.device)).float().cpu() for b in x.split(batch)])
+
+def classifier_readiness(G: nn.Module,     # generator
+                         clf,              # the classifier (anything `as_predictor` takes; its target's log-odds)
+                         real,             # real images (uint8 N×H×W×C, float N×C×H×W in [-1, 1], or an ImageSet)
+                         n: int = 256,     # latents (and real images) for the controllability
+                         noise_draws: int = 8, # noise draws per latent for the noise share (n // noise_draws latents)
+                         seed: int = 0,
+                        ) -> dict:
+    "{'ctrl_clf': sd of the log-odds across latents, noise fixed / across real images; 'noise_share': the noise's share of its variance}"
+    from latent_explain.predict import as_predictor
+    p, data = as_predictor(clf), image_tensor(real)
+    idx = torch.from_numpy(np.random.default_rng(seed).permutation(len(data))[:n])
+    s_real = _scores(p, as_float_images(data[idx]))
+    s_fixed = _scores(p, generate(G, n, seed=seed + 2, noise_mode='const'))
+    m = max(2, n // noise_draws)      # latents, each drawn `noise_draws` times with fresh noise
+    z = torch.randn(m, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed + 3)).repeat_interleave(noise_draws, 0)
+    dev = next(G.parameters()).device
+    with torch.no_grad(), torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
+        torch.manual_seed(seed + 4)
+        imgs = torch.cat([G(b.to(dev), noise_mode='random').clamp(-1, 1).cpu() for b in z.split(64)])
+    s = _scores(p, imgs).view(m, noise_draws).double()
+    total = float(s.flatten().var())
+    return {'ctrl_clf': float(s_fixed.std() / s_real.std().clamp_min(1e-12)),
+            'noise_share': float(s.var(1).mean()) / total if total > 0 else 0.0,
+            'p_real': float(torch.sigmoid(s_real).mean()), 'p_generated': float(torch.sigmoid(s_fixed).mean())}
+
 # %% ../nbs/13_realism.ipynb #7fe6535f
 def parse_meters(meters: str) -> dict:
     "name -> meter for a comma-separated --meters value; unknown names raise DataError listing the valid ones"
@@ -223,7 +252,9 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
                   repeats: int = 3,      # C2ST classifiers per score, the best kept (one can under-report)
                   c2st_epochs: int = 15, # epochs per C2ST classifier; 15 under-reports (see the realism chapter): try 40-80
                   threads: int = 0,      # CPU threads for torch; 0: torch's default
-                  skip_bad: bool = False): # skip unreadable image files (listed in a warning) instead of stopping
+                  skip_bad: bool = False,# skip unreadable image files (listed in a warning) instead of stopping
+                  clf: str = None,       # classifier folder: adds its readiness (ctrl_clf, noise_share; see above)
+                  clf_builder: str = None): # 'module:function' that builds a classifier saved with builder= (runs that code)
     "Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON"
     meter_fns = parse_meters(meters)   # checked before loading anything
     check_number('--n', n, low=8, high=1_000_000, integer=True, hint='a C2ST needs at least 8 images a side')
@@ -234,8 +265,15 @@ def cmd_score_gan(gan: str,              # generator folder (or a bundled name, 
     paths = image_paths(data)   # a missing or empty --data fails here, before the generator is even loaded
     if not paths: raise DataError(f"--data {data}: no image files found; point it to a folder of images")
     G = load_generator(gan)
+    c = None
+    if clf:
+        from latent_explain.classifier import load_cli_classifier
+        from latent_explain.predict import check_reads
+        c = load_cli_classifier(clf, clf_builder)
+        check_reads(c, G.cfg.img_channels, f'--clf {clf}', f'the generator --gan {gan}')
     real = read_image_folder(paths, channels=G.cfg.img_channels, res=G.cfg.res, on_error='skip' if skip_bad else 'raise')
     r = score_generator(G, real, meter_fns, n=n, seed=seed, floor=floor, views=views, repeats=repeats,
                         c2st_epochs=c2st_epochs)
+    if c is not None: r.update(classifier_readiness(G, c, real, n=min(256, len(real)), seed=seed))
     print(json.dumps({'gan': str(gan), 'data': str(data), **{k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}}))
     return r

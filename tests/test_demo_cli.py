@@ -31,6 +31,8 @@ def test_demo_metrics_parse_and_show_the_shortcut(demo_out):
         assert 0 <= case['validity'] <= 1 and -1 <= case['monotonicity'] <= 1
         # p(target) rises along +α: each direction was fitted for its model
         assert all(i['p_last'] > i['p_first'] for i in case['images']), case['images']
+        # every series shown passes its own verdict, with the reconstruction's fidelity recorded
+        assert all(i['verdict'] == 'trusted' and i['psnr'] > 10 and 0 < i['ssim'] <= 1 for i in case['images']), case['images']
     # the two knee classifiers were explained on the same knees
     names = lambda k: [i['name'] for i in m['cases'][k]['images']]
     assert names('knee-biased') == names('knee-unbiased')

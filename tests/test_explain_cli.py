@@ -117,3 +117,30 @@ def test_explain_with_the_classifier_term(work, capsys, monkeypatch):
     assert (cfg['steps'], cfg['clf_weight']) == (3, 0.5)
     rc, _, err = cli(*base, '--clf-weight', 0.5, '--out', work / 'nosteps', capsys=capsys)
     assert rc == 2 and 'steps' in err and not (work / 'nosteps').exists()
+
+
+def test_every_explanation_carries_its_verdict(work, capsys):
+    "With a threshold every series fails (0), each file says so in words and the summary counts them; else trusted"
+    from PIL import ImageSequence
+    dirn = work / 'dir-verdict'
+    assert cli('fit-direction', '--gan', work / 'gan', '--clf', work / 'clf', '--method', 'gradient', '--n', 64,
+               '--out', dirn, capsys=capsys)[0] == 0
+    imgs = sorted((work / 'imgs').glob('*.png'))
+    base = ('explain', *imgs, '--gan', work / 'gan', '--clf', work / 'clf', '--encoder', work / 'enc', '--direction', dirn,
+            '--frames', 3)
+    rc, out, err = cli(*base, '--max-delta-p', 0, '--repair-steps', 0, '--out', work / 'v0', capsys=capsys)
+    assert rc == 0, err
+    assert f'WARNING: 3 of 3 series' in out and '--steps 50 --clf-weight 0.1' in out, out
+    assert sorted(json.loads((work / 'v0' / 'config.json').read_text())['untrusted']) == [p.stem for p in imgs]
+    j = json.loads((work / 'v0' / 'tile0.json').read_text())
+    assert j['verdict'] == 'explains a different image' and 'explains a different image' in j['warning']
+    assert 0 < j['reconstruction']['psnr'] < 100 and -1 <= j['reconstruction']['ssim'] <= 1   # a random 16 px generator: poor
+    assert 'Warning: the reconstruction moves' in (work / 'v0' / 'tile0.html').read_text()
+    with Image.open(work / 'v0' / 'tile0.gif') as g:   # the GIF's first frame carries a red band
+        first = np.asarray(next(ImageSequence.Iterator(g)).convert('RGB'))
+    assert (first[2, :, 0] > 150).mean() > 0.9 and (first[2, :, 1] < 60).mean() > 0.5
+    rc, out, err = cli(*base, '--max-delta-p', 1, '--out', work / 'v1', capsys=capsys)
+    assert rc == 0 and 'WARNING' not in out, out
+    j = json.loads((work / 'v1' / 'tile0.json').read_text())
+    assert j['verdict'] == 'trusted' and j['warning'] is None
+    with Image.open(work / 'v1' / 'tile0.gif') as g: assert g.size[1] == 160 + 22   # no band

@@ -383,3 +383,11 @@ def test_the_direction_is_checked_before_the_models_are_loaded(work, tmp_path, c
     save_file({'vectors': torch.zeros_like(_vectors(dirn))}, str(dirn / 'direction.safetensors'))
     rc, _, err = explain(work, dirn, tmp_path / 'out', capsys)
     assert rc == 2 and 'unit length' in err, err
+
+
+@pytest.mark.parametrize('flag,value', [('--max-delta-p', 2), ('--max-delta-p', -0.1), ('--max-delta-p', 'nan'),
+                                        ('--repair-steps', -1), ('--repair-steps', 1.5), ('--repair-steps', 10**9)])
+def test_verdict_flags_out_of_range(work, tmp_path, capsys, flag, value):
+    rc, _, err = explain(work, work / 'dir', tmp_path / 'out', capsys, flag, value)
+    assert rc == 2 and flag in err, err
+    assert not (tmp_path / 'out').exists()
