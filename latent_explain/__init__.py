@@ -5,6 +5,7 @@ Modules:
 - `latent_explain.all`: `from latent_explain.all import *`: every public name a user of the explaining chain needs, in one import (fastai's convention).
 - `latent_explain.attribution`: `LatentShift` as a `captum.attr.Attribution`: the counterfactual's difference map drops into code written for Captum, and Captum's own metrics score it beside GradCAM.
 - `latent_explain.augment`: ADA (adaptive discriminator augmentation) and DiffAugment: what keeps the discriminator from memorising a small medical dataset.
+- `latent_explain.check`: `latent-explain check`: before explaining, is this generator (and encoder) fit to explain this classifier on these images? Measures with a verdict each, and the figures to look at first
 - `latent_explain.classifier`: Train fastai + timm classifiers and save and load them without pickle: the model a user wants explained.
 - `latent_explain.cli`: `latent-explain`: one console command with a sub-command per stage of the pipeline.
 - `latent_explain.core`: Errors, atomic writes, the image-range converters, argument checks and the artifact folders that every stage reads and writes: the small base every other module imports.

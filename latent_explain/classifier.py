@@ -1,6 +1,6 @@
 """Train fastai + timm classifiers and save and load them without pickle: the model a user wants explained.
 
-Builds on `core` and `data`; used by `cli`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `predict`, `test_utils` and `train_demo`.
+Builds on `core` and `data`; used by `check`, `cli`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `predict`, `realism`, `test_utils`, `train_demo` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/classifier.html.md"""
 

@@ -169,7 +169,8 @@ FORMAT_VERSION = 1
 ARTIFACT_KINDS = {'dataset': 'dataset', 'classifier': 'classifier', 'gan-run': 'GAN training run',
                   'generator': 'generator', 'encoder': 'encoder', 'direction': 'latent direction',
                   'explanation': 'explanation output',
-                  'inversion': 'inversion output', 'demo': 'demo output', 'demo-models': 'set of demo models'}
+                  'inversion': 'inversion output', 'demo': 'demo output', 'demo-models': 'set of demo models',
+                  'check': 'readiness check'}
 LOCK_FILE = '.lock'
 
 def artifact_header(kind: str) -> dict:

@@ -1,6 +1,6 @@
 """The training recipe (`TrainOptions`) and the folder a run writes: config, checkpoints with their optimiser and random states, the training state, and the best snapshot.
 
-Builds on `augment`, `core` and `stylegan`; used by `latents`, `train_gan` and `train_gan_cli`.
+Builds on `augment`, `core`, `realism` and `stylegan`; used by `latents`, `train_gan` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/gan_run.html.md"""
 
@@ -19,12 +19,13 @@ from .core import (IN_TEST, DataError, ModelError, atomic_write, fsync_path, uma
                                  folder_kind, ARTIFACT_KINDS, check_number, check_choice)
 from .stylegan import GANConfig, gan_preset, Generator, save_generator, load_generator
 from .augment import check_ada_ops
+from .realism import is_ready
 
 # %% auto #0
 __all__ = ['RESUMABLE_OPTIONS', 'OPTION_CHECKS', 'STATE_FILE', 'CONFIG_FILE', 'GAN_RUN_FILES', 'BEST_DIR', 'TrainOptions',
            'check_options', 'resolve_options', 'safetensors_ready', 'optimizer_to_files', 'optimizer_from_files',
-           'rng_to_files', 'rng_from_files', 'write_config', 'read_meter_names', 'read_config', 'read_state',
-           'clean_gandir', 'read_best', 'save_best']
+           'rng_to_files', 'rng_from_files', 'write_config', 'read_run_classifier', 'read_meter_names', 'read_config',
+           'read_state', 'clean_gandir', 'read_best', 'save_best']
 
 # %% ../nbs/15_gan_run.ipynb #f44cde31
 @dataclass
@@ -151,13 +152,19 @@ def rng_from_files(tensors: bytes, meta: str):
 STATE_FILE, CONFIG_FILE = 'training_state.json', 'config.json'
 GAN_RUN_FILES = (CONFIG_FILE, 'generator.safetensors', STATE_FILE, 'samples', 'best')   # what a run writes at its top
 
-def write_config(gandir, cfg: GANConfig, opts: TrainOptions, meters=()):
-    "GANDIR/config.json: the architecture, the training recipe, the names of the meters logged at snapshots, the version"
+def write_config(gandir, cfg: GANConfig, opts: TrainOptions, meters=(), clf: str = ''):
+    "GANDIR/config.json: the architecture, the training recipe, the meters (and classifier) logged at snapshots, the version"
     from latent_explain import __version__
-    d = {**artifact_header('gan-run'), **asdict(cfg), 'training': asdict(opts), 'meters': list(meters), 'version': __version__}
+    d = {**artifact_header('gan-run'), **asdict(cfg), 'training': asdict(opts), 'meters': list(meters), 'clf': str(clf or ''),
+         'version': __version__}
     atomic_write(Path(gandir) / CONFIG_FILE, json.dumps(d, indent=1))
 
 # %% ../nbs/15_gan_run.ipynb #1369d014
+def read_run_classifier(gandir) -> str:
+    "The classifier folder whose readiness the run in GANDIR logs at its snapshots ('' for none)"
+    try: return str(json.loads((Path(gandir) / CONFIG_FILE).read_text()).get('clf') or '')
+    except (OSError, ValueError): return ''
+
 def read_meter_names(gandir) -> list[str]:
     "Names of the meters the run in GANDIR logs at its snapshots ([] for none, or for a run written before they were kept)"
     try: return list(json.loads((Path(gandir) / CONFIG_FILE).read_text()).get('meters', []))
@@ -207,14 +214,19 @@ def read_best(gandir) -> dict | None:
     except (OSError, ValueError): return None   # none, or left half-made by a crash: the next snapshot replaces it
 
 # %% ../nbs/15_gan_run.ipynb #a6ea962b
+def _rank(row: dict) -> tuple:
+    "Snapshots compare by readiness first (a snapshot whose classifier readiness passes beats one whose does not), then C2ST"
+    return (not is_ready(row), row['c2st'])
+
 def save_best(gandir, G: nn.Module, row: dict, c2st_epochs: int = 15) -> bool:
-    "Keep G in GANDIR/best/ (a generator folder + score.json) when `row`'s C2ST beats the one kept there; True if kept"
+    "Keep G in GANDIR/best/ (a generator folder + score.json) when `row` ranks above the one kept there; True if kept"
     gandir, old = Path(gandir), read_best(gandir)
     # scores of classifiers trained for different lengths don't compare (04: 0.85 at 15 epochs is 0.99 at 80)
-    if old is not None and old.get('c2st_epochs', 15) == c2st_epochs and old['c2st'] <= row['c2st']: return False
+    if old is not None and old.get('c2st_epochs', 15) == c2st_epochs and _rank(old) <= _rank(row): return False
     tmp = Path(tempfile.mkdtemp(dir=gandir, prefix='.tmp-best-')); umask_mode(tmp)
     save_generator(G, tmp)   # it copies the weights to the CPU itself
-    atomic_write(tmp / 'score.json', json.dumps({**{k: row[k] for k in ('kimg', 'step', 'c2st')}, 'c2st_epochs': c2st_epochs}))
+    kept = ('kimg', 'step', 'c2st', 'ctrl_clf', 'noise_share')
+    atomic_write(tmp / 'score.json', json.dumps({**{k: row[k] for k in kept if k in row}, 'c2st_epochs': c2st_epochs}))
     best, stale = gandir / BEST_DIR, gandir / f'.tmp-old{tmp.name[5:]}'
     if best.exists(): os.rename(best, stale)   # a folder can't be renamed onto a full one; a crash here leaves no best/
     os.rename(tmp, best); fsync_path(gandir)

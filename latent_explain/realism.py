@@ -1,6 +1,6 @@
 """A classifier two-sample test (C2ST) and its views, meter distances, spread and saturation: how far generated images are from real ones, measured without downloaded weights.
 
-Builds on `core`, `data`, `meters` and `stylegan`; used by `cli`, `evaluate`, `inversion`, `train_demo`, `train_gan` and `train_gan_cli`.
+Builds on `classifier`, `core`, `data`, `meters`, `predict` and `stylegan`; used by `check`, `cli`, `evaluate`, `gan_run`, `inversion`, `train_demo`, `train_gan` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/realism.html.md"""
 
@@ -19,9 +19,9 @@ from .data import read_image_folder, image_paths
 from .stylegan import load_generator
 
 # %% auto #0
-__all__ = ['C2ST_VIEWS', 'image_tensor', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio', 'clipped_fraction',
-           'realism', 'c2st_views', 'image_grid', 'generate', 'score_generator', 'controllability',
-           'classifier_readiness', 'parse_meters', 'cmd_score_gan']
+__all__ = ['C2ST_VIEWS', 'READINESS_THRESHOLDS', 'image_tensor', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio',
+           'clipped_fraction', 'realism', 'c2st_views', 'image_grid', 'generate', 'score_generator', 'controllability',
+           'classifier_readiness', 'readiness_verdict', 'is_ready', 'parse_meters', 'cmd_score_gan']
 
 # %% ../nbs/13_realism.ipynb #e84904c1
 def image_tensor(images) -> torch.Tensor:
@@ -231,6 +231,26 @@ def classifier_readiness(G: nn.Module,     # generator
     return {'ctrl_clf': float(s_fixed.std() / s_real.std().clamp_min(1e-12)),
             'noise_share': float(s.var(1).mean()) / total if total > 0 else 0.0,
             'p_real': float(torch.sigmoid(s_real).mean()), 'p_generated': float(torch.sigmoid(s_fixed).mean())}
+
+# %% ../nbs/13_realism.ipynb #3922c2c5
+READINESS_THRESHOLDS = {   # measure -> (direction, pass at, fail beyond): between the two, 'warn'
+    'ctrl_clf': ('≥', 0.8, 0.5),      # the latent reaches 80 % of the classifier's spread over real images
+    'noise_share': ('≤', 0.2, 0.4),   # at most a fifth of the classifier's variance made by the per-pixel noise
+    'c2st': ('≤', 0.8, 0.95),         # a C2ST of 0.5 is chance; 1.0: every generated image told apart
+    'delta_p_share': ('≤', 0.1, 0.25),# share of the user's images whose reconstruction moves p by ≥ 0.1
+}
+
+def readiness_verdict(name: str, value: float) -> str:
+    "'pass', 'warn' or 'fail' of one readiness measure against `READINESS_THRESHOLDS` ('fail' for NaN)"
+    way, ok, bad = READINESS_THRESHOLDS[name]
+    if value is None or not math.isfinite(value): return 'fail'
+    good = value >= ok if way == '≥' else value <= ok
+    worse = value < bad if way == '≥' else value > bad
+    return 'pass' if good else 'fail' if worse else 'warn'
+
+def is_ready(row: dict) -> bool:
+    "Whether a snapshot's classifier readiness passes (True when it was not measured: there is nothing to hold against it)"
+    return all(readiness_verdict(k, row[k]) == 'pass' for k in ('ctrl_clf', 'noise_share') if k in row)
 
 # %% ../nbs/13_realism.ipynb #7fe6535f
 def parse_meters(meters: str) -> dict:

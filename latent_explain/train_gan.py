@@ -1,6 +1,6 @@
 """StyleGAN2 training: lazy-regularised phases, EMA, ADA or DiffAugment, realism snapshots, exact crash-safe resume, DDP.
 
-Builds on `augment`, `core`, `data`, `discriminator`, `gan_run`, `meters`, `realism` and `stylegan`; used by `train_gan_cli`.
+Builds on `augment`, `core`, `data`, `discriminator`, `gan_run`, `meters`, `predict`, `realism` and `stylegan`; used by `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/train_gan.html.md"""
 
@@ -28,9 +28,11 @@ from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_gene
                                  as_generator_range, tune_glibc_malloc)
 from .data import decide_channels, image_paths, read_image_folder, png_bytes
 from .realism import (as_float_images, image_tensor, image_grid, generate, score_generator,
-                                    parse_meters)
+                                    parse_meters, classifier_readiness)
+from .predict import as_predictor
 from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, check_options, STATE_FILE,
                                     CONFIG_FILE, GAN_RUN_FILES, write_config, read_config, read_meter_names, read_state,
+                                    read_run_classifier,
                                     clean_gandir,
                                     safetensors_ready, optimizer_to_files, optimizer_from_files, rng_to_files, rng_from_files,
                                     BEST_DIR, read_best, save_best)
@@ -141,9 +143,11 @@ class NonFiniteLoss(Exception):
 # %% ../nbs/16_train_gan.ipynb #55b04991
 class GANTrainer:
     "StyleGAN2 training state and step; see `train_gan` for the usual entry point"
-    def __init__(self, images, cfg: GANConfig, opts: TrainOptions, out=None, device=None, meters: dict | None = None):
+    def __init__(self, images, cfg: GANConfig, opts: TrainOptions, out=None, device=None, meters: dict | None = None,
+                 clf=None):
         self.rank, self.world, self.device = dist_setup(device)
         self.cfg, self.opts, self.out, self.meters = cfg, resolve_options(opts, cfg.res), out and Path(out), meters
+        self.clf = None if clf is None else as_predictor(clf)   # its readiness is logged at every snapshot
         self.data = image_tensor(images)
         N, C, H, W = self.data.shape
         if (C, H, W) != (cfg.img_channels, cfg.res, cfg.res):
@@ -403,6 +407,9 @@ def snapshot(self: GANTrainer, score: bool = True):
         if score and min(o.realism_n, len(self.data)) >= 8:    # c2st needs a few images on each side
             row.update(score_generator(self.G_ema, self.data, self.meters, n=o.realism_n, seed=o.seed, floor=False,
                                        c2st_epochs=o.c2st_epochs, device=self.device))
+            if self.clf is not None:   # what the classifier reads: in the latent, or in the noise?
+                row.update(classifier_readiness(self.G_ema, self.clf.to(self.device), self.data,
+                                                n=min(256, len(self.data)), seed=o.seed))
         if self.out is not None and o.grid_n > 0:
             grid = image_grid(generate(self.G_ema, o.grid_n, seed=o.seed))
             atomic_write(self.out / 'samples' / f"fakes-{s.kimg:010.3f}.png", png_bytes(grid))
@@ -490,6 +497,8 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
               resume=False,                 # True: continue `out` if it has a checkpoint; a path: continue that folder
               device=None,                  # 'cpu', 'cuda', 'cuda:1'; default CUDA when available (per torchrun rank)
               meters: dict | None = None,   # name -> meter callable, logged as Wasserstein distances at snapshots
+              clf=None,                     # classifier (folder, Classifier, ...): its readiness logged at snapshots, and
+                                            # `best/` kept among the snapshots where it passes (see `is_ready`)
               progress: bool = True,        # show a fastprogress bar (rank 0, not under IN_TEST)
               minutes: float | None = None, # stop (with a checkpoint) after this much wall time, even before kimg
               **kwargs) -> GANTrainer:      # TrainOptions fields, e.g. kimg=20, batch=16, aug='diffaug'
@@ -497,7 +506,7 @@ def train_gan(images,                       # uint8 N×H×W×C array, float tens
     rank, world, _ = dist_setup(device)       # join the torchrun group first: the checks below read `out`
     if out is not None: check_output(out, 'gan-run', 'out', overwrite=True, writes=GAN_RUN_FILES)
     with FolderLock(out, 'out') if out is not None and rank == 0 else nullcontext():   # one writer per folder
-        tr = _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs)
+        tr = _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs, clf)
         return tr.fit(tr.opts.kimg, progress=progress, minutes=minutes)
 
 # %% ../nbs/16_train_gan.ipynb #eb88204a
@@ -509,7 +518,7 @@ def _stored_meters(names: list) -> dict:
     return {n: METERS[n] for n in names if n in METERS}
 
 # %% ../nbs/16_train_gan.ipynb #f838d4df
-def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs) -> GANTrainer:
+def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world, kwargs, clf=None) -> GANTrainer:
     "The trainer `train_gan` fits: a new run (first checkpoint written) or a resumed one (its checkpoint loaded)"
     channels = kwargs.pop('channels', 3)       # only used when `images` is a folder and there is no config yet
     bad = [k for k in kwargs if k not in {f.name for f in fields(TrainOptions)}]
@@ -530,6 +539,9 @@ def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world
         # only what the caller gave: an option left out keeps the run's value, not the default
         opts = TrainOptions(**{**asdict(stored), **{k: given[k] for k in RESUMABLE_OPTIONS if k in explicit}})
         if not meters: meters = _stored_meters(read_meter_names(src))   # a resume keeps logging what the run logged
+        if clf is None and (rec := read_run_classifier(src)):
+            if Path(rec).is_dir(): clf = rec
+            else: warnings.warn(f"resume: the run logged the readiness of the classifier {rec}, which is gone; pass clf= to log it again")
     elif out is not None and read_state(out) is not None:
         raise DataError(f"{out}: already holds a training run; pass resume=True to continue it or choose another out")
     if isinstance(images, (str, Path)):
@@ -539,20 +551,22 @@ def _prepare_trainer(images, out, cfg, opts, resume, device, meters, rank, world
     cfg = _resolve_cfg(cfg, images)
     if world > 1: dist.barrier()               # every rank has checked `out` before rank 0 writes to it
     tune_glibc_malloc()   # CPU steps were up to 3× slower with glibc's default trimming (see 10_stylegan)
-    tr = GANTrainer(images, cfg, opts, out=out, device=device, meters=meters)
+    tr = GANTrainer(images, cfg, opts, out=out, device=device, meters=meters, clf=clf)
+    clf_name = str(Path(clf).resolve()) if isinstance(clf, (str, Path)) else ''   # recorded: a plain resume keeps logging it
     if src is not None:
         tr.load(src)
         tr.state.world_size = world
         if rank == 0: clean_gandir(src, keep=read_state(src)['checkpoint'])   # leftovers of a crash
     if out is not None and (src is None or Path(out).resolve() != Path(src).resolve()):
         if rank == 0:
-            write_config(out, cfg, tr.opts, meters or ())
+            write_config(out, cfg, tr.opts, meters or (), clf_name)
             if tr.opts.grid_n > 0:
                 reals = image_grid(as_float_images(tr.data[:tr.opts.grid_n]))
                 atomic_write(Path(out) / 'samples' / 'reals.png', png_bytes(reals))
         tr.save()   # a first checkpoint: the target of a roll-back, or of a resume after an early crash
-    elif src is not None and rank == 0 and (asdict(tr.opts) != asdict(stored) or list(meters or ()) != read_meter_names(src)):
-        write_config(out, cfg, tr.opts, meters or ())   # a new kimg, meters … given on resume hold for the next plain resume too
+    elif src is not None and rank == 0 and (asdict(tr.opts) != asdict(stored) or list(meters or ()) != read_meter_names(src)
+                                            or clf_name != read_run_classifier(src)):
+        write_config(out, cfg, tr.opts, meters or (), clf_name)   # a new kimg, meters … given on resume hold for the next plain resume too
     elif src is None: tr.save()   # in memory
     return tr
 

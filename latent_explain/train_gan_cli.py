@@ -1,6 +1,6 @@
 """`latent-explain train-gan`: its flags built from `TrainOptions`, everything checked before any image is read, and a resume that refuses to change the recipe it continues.
 
-Builds on `core`, `data`, `gan_run`, `realism`, `stylegan` and `train_gan`; used by `cli` and `train_demo`.
+Builds on `classifier`, `core`, `data`, `gan_run`, `predict`, `realism`, `stylegan` and `train_gan`; used by `cli` and `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/train_gan_cli.html.md"""
 
@@ -17,6 +17,7 @@ from .core import (DataError, ModelError, check_output, check_number, check_choi
 from .data import decide_channels, image_paths, read_image_folder
 from .stylegan import GANConfig, gan_preset
 from .realism import parse_meters
+from .predict import check_reads
 from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, check_options, GAN_RUN_FILES,
                                     read_config, read_state, read_best, BEST_DIR)
 from .train_gan import train_gan, StopRequest
@@ -68,7 +69,9 @@ def _new_run(a: dict, channels: int) -> tuple[GANConfig, dict]:
     "The architecture and recipe options of a new run from the command's arguments"
     cfg = gan_preset(a['preset'] or a['res'] or 64, img_channels=channels)
     cfg = replace(cfg, noise_per_channel=bool(a['noise_per_channel']), noise_init=float(a['noise_init'] or 0.0),
-                  noise_from=int(a['noise_from'] or 0),
+                  # per-pixel noise only at the output resolution unless asked: in coarser layers it can draw what a
+                  # classifier reads (nuclei, specks), which then no latent direction can change (see the realism chapter)
+                  noise_from=cfg.res if a['noise_from'] is None else int(a['noise_from']),
                   output_act=a['output_act'] or cfg.output_act,
                   channels=_with_widths('--widths', cfg.channels, _widths_arg('--widths', a['widths'] or '')),
                   d_channels=_with_widths('--d-widths', cfg.d_channels, _widths_arg('--d-widths', a['d_widths'] or '')),
@@ -125,7 +128,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   preset: str = None,    # gan_preset name ('tiny', 'reference64', …); default: the preset for --res
                   noise_per_channel: bool = False,  # a noise strength per feature channel (StyleGAN1) in a new run
                   noise_init: float = None, # initial noise strength of every layer in a new run (default 0, as StyleGAN2)
-                  noise_from: int = None,# per-pixel noise only from this resolution up in a new run (default 0: all layers; > res: none)
+                  noise_from: int = None,# per-pixel noise only from this resolution up in a new run (default: the output resolution alone; 0: every layer, as StyleGAN2; > res: none)
                   output_act: str = None,# G's image activation in a new run: 'tanh' (bounded) or 'linear'; default: the preset's
                   widths: str = None,    # G's width per resolution in a new run, 'res:width,...' over the preset's, e.g. 32:128,64:64
                   d_widths: str = None,  # D's width per resolution in a new run, written as --widths
@@ -135,6 +138,7 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
                   threads: int = 0,      # CPU threads for torch; 0: torch's default (all physical cores)
                   minutes: float = 0,    # stop with a checkpoint after this many minutes even before --kimg; 0: no limit
                   meters: str = '',      # comma-separated meters logged as real-vs-generated distances, e.g. nuclei_count
+                  clf: str = None,       # classifier folder: its readiness (ctrl_clf, noise_share) logged at every snapshot; best/ among the ready ones
                   overwrite: bool = False, # start the run in a non-empty folder that latent-explain did not write (its files are kept)
                   skip_bad: bool = False,# skip unreadable image files (listed in a warning) instead of stopping
                   **recipe):             # `TrainOptions` fields (--batch, --kimg, --r1-gamma, ...); not given: the run's, or the default
@@ -152,10 +156,13 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     opts.update({k: v for k, v in recipe.items() if k in RESUMABLE_OPTIONS})   # a resume may change these
     if threads > 0: torch.set_num_threads(threads)
     run_cfg = cfg or read_config(out)[0]
+    if clf:   # checked before the images are read: a classifier of another kind of image is refused
+        from latent_explain.classifier import load_cli_classifier
+        check_reads(load_cli_classifier(clf), run_cfg.img_channels, f'--clf {clf}', f'the run in --out {out}')
     images = read_image_folder(paths, channels=run_cfg.img_channels, res=run_cfg.res,
                                on_error='skip' if skip_bad else 'raise')
     tr = train_gan(images, out=out, cfg=cfg, resume=bool(resume), device=device or None,
-                   minutes=minutes or None, meters=meter_fns, **opts)
+                   minutes=minutes or None, meters=meter_fns, clf=clf or None, **opts)
     last = tr.state.history[-1] if tr.state.history else {}
     best = read_best(out)
     print(f"trained to {tr.state.kimg:.3f} kimg -> {out} (augment p {tr.state.augment_p:.3f}"
