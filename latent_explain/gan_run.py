@@ -1,6 +1,6 @@
 """The training recipe (`TrainOptions`) and the folder a run writes: config, checkpoints with their optimiser and random states, the training state, and the best snapshot.
 
-Builds on `augment`, `core`, `realism` and `stylegan`; used by `latents`, `train_gan` and `train_gan_cli`.
+Builds on `augment`, `core`, `realism` and `stylegan`; used by `latents`, `pipeline`, `train_gan` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/gan_run.html.md"""
 

@@ -1,6 +1,6 @@
 """`latent-explain train-demo`: every model the package ships, reproduced from nothing by this package's own code
 
-Builds on `classifier`, `core`, `datasets`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `realism`, `stylegan` and `train_gan_cli`; used by `cli`.
+Builds on `classifier`, `core`, `datasets`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `realism`, `stylegan` and `train_gan_cli`; used by `cli` and `pipeline`.
 
 Docs: https://latent-explain.github.io/latent_explain/train_demo.html.md"""
 
@@ -37,6 +37,7 @@ class Step:
     out: Path
     make: Callable[[], object]
     command: str
+    resumable: bool = False   # True: `make()` continues what a killed run of it left (a GAN run), instead of a redo
 
 # %% ../nbs/41_train_demo.ipynb #ccd8eb6e
 def run_steps(steps: list[Step], log: Path | None = None, progress: bool = True) -> dict:
@@ -50,7 +51,9 @@ def run_steps(steps: list[Step], log: Path | None = None, progress: bool = True)
         if s.out.exists() and (log is None or s.name in done):
             if progress: print(f'[train-demo] {s.name}: reusing {s.out}', flush=True)
             continue
-        if s.out.exists():
+        if s.out.exists() and s.resumable:
+            if progress: print(f'[train-demo] {s.name}: {s.out} was left unfinished; continuing it', flush=True)
+        elif s.out.exists():
             if progress: print(f'[train-demo] {s.name}: {s.out} was left unfinished; redoing the step', flush=True)
             shutil.rmtree(s.out) if s.out.is_dir() else s.out.unlink()
         if progress: print(f'[train-demo] {s.name}: $ {s.command}', flush=True)
