@@ -43,8 +43,9 @@ check-sync: venv
 nbtest: venv
 	$(VENV)/bin/nbdev-test --n-workers 2
 
+# two workers: the tests are independent, and much of their time is single-threaded (process start, imports, small models)
 pytest: venv
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest tests -q -p no:cacheprovider -n 2
 
 test: check-sync nbtest pytest
 

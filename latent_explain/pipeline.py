@@ -24,7 +24,7 @@ from .latents import load_gan
 from .direction import fit_direction, save_direction, load_direction
 from .explain import cmd_explain, Explainer
 from .evaluate import sanity_cosine, spearman_trend
-from .check import cmd_check
+from .check import cmd_check, VERDICT_COLOURS
 from .train_demo import Step, run_steps
 
 # %% auto #0
@@ -97,7 +97,7 @@ def run_page(out: Path) -> str:
     "RUN/index.html: the check's verdicts on top, the evaluation, every held-out image's strip with its verdict"
     chk = json.loads((out / 'check' / 'check.json').read_text())
     ev = json.loads((out / 'evaluation.json').read_text())
-    colour = {'pass': '#1a7f37', 'warn': '#9a6700', 'fail': '#b00000'}
+    colour = VERDICT_COLOURS
     verdicts = ''.join(f'<tr><td>{k}</td><td>{v["value"]:.3f}</td><td style="color:{colour[v["verdict"]]}">'
                        f'<b>{v["verdict"]}</b></td><td>{html.escape(v["threshold"])}</td></tr>' for k, v in chk['verdicts'].items())
     strips = ''.join(f'<div><b>{html.escape(r["name"])}</b>' + ('' if r['trusted'] else
