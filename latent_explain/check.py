@@ -11,6 +11,7 @@ from __future__ import annotations
 import html, json, math, time
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 from .core import (IN_TEST, DataError, artifact_header, atomic_write, check_number, check_output,
                                  check_unlocked, FolderLock)
@@ -21,6 +22,7 @@ from .realism import (READINESS_THRESHOLDS, readiness_verdict, classifier_readin
 from .latents import load_gan, check_classifier_fits, check_images_fit
 from .inversion import project, load_encoder
 from .explain import MAX_DELTA_P
+from .stylegan import render_batch
 
 # %% auto #0
 __all__ = ['VERDICT_COLOURS', 'CHECK_FILES', 'readiness_check', 'check_figures', 'check_page', 'cmd_check']
@@ -40,13 +42,13 @@ def _inversion(G, p, real: torch.Tensor, encoder, n: int, steps: int, seed: int)
     "PSNR, SSIM and Δp of `n` of the user's images reconstructed by `encoder` (+ `steps` of refinement)"
     idx = torch.from_numpy(np.random.default_rng(seed + 5).permutation(len(real))[:n])
     x = as_float_images(real[idx])
-    inv = project(G, x, encoder=encoder, steps=steps, clf=p)
-    m = inv.metrics
+    parts = [project(G, xb, encoder=encoder, steps=steps, clf=p) for xb in x.split(render_batch(G))]   # memory: by resolution
+    m, recon = pd.concat([q.metrics for q in parts], ignore_index=True), torch.cat([q.recon for q in parts])
     worst = np.argsort(-m.delta_p.to_numpy())[:6]
     return {'values': {'psnr_median': float(m.psnr.median()), 'ssim_median': float(m.ssim.median()),
                        'delta_p_median': float(m.delta_p.median()), 'delta_p_share': float((m.delta_p >= MAX_DELTA_P).mean()),
                        'n_inverted': len(m)},
-            'worst': (x[worst], inv.recon[worst], p.prob(x[worst]).numpy(), p.prob(inv.recon[worst]).numpy())}
+            'worst': (x[worst], recon[worst], p.prob(x[worst]).numpy(), p.prob(recon[worst]).numpy())}
 
 # %% ../nbs/31_check.ipynb #8d7e4d96
 def readiness_check(gan,                # generator (anything `load_gan` takes)

@@ -22,6 +22,7 @@ from .core import (IN_TEST, DataError, ModelError, artifact_header, atomic_write
 from .data import read_at_size, check_image_files, save_png
 from .predict import Predictor, as_predictor, gradcam
 from .latents import GAN, load_gan, render_shifted, check_classifier_fits, check_images_fit
+from .stylegan import render_batch
 from .inversion import Encoder, Inversion, project, load_encoder, image_metrics
 from .direction import Direction, unit_moves, load_direction, check_classes
 
@@ -296,7 +297,7 @@ class Explainer:
                  lr: float = 0.05, D=None,  # refinement learning rate and discriminator (perceptual term)
                  clf_weight: float = 0.0,   # > 0 (with steps): the classifier term, weight on |Δ log-odds|
                  cam: bool = True,          # GradCAM of the original beside the series (differentiable classifiers)
-                 batch: int = 64,           # images rendered per generator call
+                 batch: int | None = None,  # images rendered per generator call (default: `render_batch`, by resolution)
                  max_delta_p: float = MAX_DELTA_P, # the verdict: trusted while |p(reconstruction) − p(original)| < this
                  repair_steps: int = 50):   # > 0: images failing the verdict get this many steps of the refinement
                                             # that keeps the decision (weight `REPAIR_WEIGHT`); the rest cost nothing
@@ -311,7 +312,8 @@ class Explainer:
             raise DataError("Explainer: clf_weight needs a differentiable classifier, not a black box; use clf_weight=0")
         if clf_weight and not steps:   # the term acts through the refinement: without steps it would be ignored
             raise DataError("Explainer: clf_weight acts in the refinement; give steps > 0 (e.g. 50) or clf_weight=0")
-        self.encoder, self.steps, self.lr, self.D, self.batch, self.clf_weight = encoder, steps, lr, D, batch, clf_weight
+        self.encoder, self.steps, self.lr, self.D, self.clf_weight = encoder, steps, lr, D, clf_weight
+        self.batch = batch or render_batch(self.G)
         check_number('max_delta_p', max_delta_p, low=0, high=1); check_number('repair_steps', repair_steps, low=0, integer=True)
         self.max_delta_p, self.repair_steps = max_delta_p, repair_steps
         self.meters = default_meters(self.G.cfg.img_channels) if meters is None else meters
@@ -486,7 +488,7 @@ def cmd_explain(
     frames:int=9,             # frames per series
     alphas:str=None,          # comma-separated α values for every image (default: per image, a range crossing the boundary)
     index:int=0,              # which of the direction's k vectors to follow
-    batch:int=16,             # images explained together
+    batch:int=None,           # images explained together (default: 16, fewer above 128 px: 4 at 256 px)
     skip_bad:bool=False,      # skip unreadable files (with a warning) instead of stopping at the first
     overwrite:bool=False,     # write into a non-empty folder that is not ours (its files are kept)
     clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
@@ -495,7 +497,8 @@ def cmd_explain(
 ):
     "Explain a classifier's prediction on image files: counterfactual series along a latent direction"
     check_number('--steps', steps, low=0, high=100_000, integer=True); check_number('--frames', frames, low=2, high=257, integer=True)
-    check_number('--batch', batch, low=1, high=4096, integer=True); check_number('--index', index, low=0, integer=True)
+    if batch is not None: check_number('--batch', batch, low=1, high=4096, integer=True)
+    check_number('--index', index, low=0, integer=True)
     check_number('--clf-weight', clf_weight, low=0, high=1e6); check_number('--max-delta-p', max_delta_p, low=0, high=1)
     check_number('--repair-steps', repair_steps, low=0, high=100_000, integer=True)
     A = _parse_alphas(alphas)
@@ -513,7 +516,7 @@ def cmd_explain(
     if encoder is not None: enc = load_encoder(encoder, g.G, gan=gan)
     elif steps == 0 and d.method != 'pixel': raise DataError("explain: give --encoder ENCDIR, or --steps N to invert from w_avg")
     kept, origs, x = read_at_size(files, g.channels, g.res, skip_bad)
-    x = to_generator_range(x)
+    x, batch = to_generator_range(x), batch or min(16, render_batch(g.G))   # memory grows with the pixels
     ex = Explainer(g, c, enc, steps=steps, D=g.D, clf_weight=clf_weight, max_delta_p=max_delta_p, repair_steps=repair_steps)
     check_unlocked(out)
     meta = dict(gan=str(gan), clf=str(clf), direction=str(direction), encoder=encoder, steps=steps,

@@ -24,6 +24,7 @@ from .data import read_at_size, back_to_input, read_image_folder, check_image_fi
 from .discriminator import Discriminator
 from .predict import Predictor, as_predictor
 from .latents import GAN, load_gan, generator_fingerprint, noise_layers, render, check_classifier_fits, check_images_fit
+from .stylegan import render_batch
 
 # %% auto #0
 __all__ = ['ENCODER_FILES', 'Encoder', 'd_features', 'perceptual_distance', 'image_metrics', 'inversion_metrics', 'encoder_loss',
@@ -418,13 +419,14 @@ def cmd_invert(
     clf:str=None,             # classifier folder: adds delta_p (change of its target-class probability) to metrics.json
     clf_weight:float=0.0,     # > 0 (needs --clf): the classifier term, weight on |change of the target's log-odds|
     clf_builder:str=None,     # 'module:function' that builds a classifier saved with builder= (runs that code)
-    batch:int=16,             # images refined together
+    batch:int=None,           # images refined together (default: 16, fewer above 128 px: 4 at 256 px)
     skip_bad:bool=False,      # skip unreadable files (with a warning) instead of stopping at the first
     overwrite:bool=False,     # replace the inversion in --out (its reconstructions go with it), or write into a non-empty folder not ours
 ):
     "Reconstruct image files with a generator: encoder guess + latent refinement"
     check_number('--steps', steps, low=0, high=1_000_000, integer=True); check_number('--lr', lr, low=0, high=10)
-    check_number('--batch', batch, low=1, high=4096, integer=True); check_choice('--space', space, ('w+', 'w'))
+    if batch is not None: check_number('--batch', batch, low=1, high=4096, integer=True)
+    check_choice('--space', space, ('w+', 'w'))
     check_number('--clf-weight', clf_weight, low=0, high=1e6)
     if clf_weight and not clf: raise DataError(f"--clf-weight {clf_weight}: needs a classifier; add --clf CLFDIR")
     if clf_weight and not steps:   # the term acts in the refinement: without steps it would be recorded but do nothing
@@ -441,7 +443,7 @@ def cmd_invert(
     if c is not None: check_classifier_fits(g, c, f'--clf {clf}')
     check_images_fit(g, files, 'invert')
     kept, origs, x = read_at_size(files, g.channels, g.res, skip_bad)
-    x = to_generator_range(x)
+    x, batch = to_generator_range(x), batch or min(16, render_batch(g.G))   # memory grows with the pixels
     invs = [project(g.G, x[i:i+batch], encoder=enc, steps=steps, lr=lr, space=space, D=g.D, clf=c, clf_weight=clf_weight)
             for i in range(0, len(x), batch)]
     inv = Inversion(torch.cat([v.ws for v in invs]), None, torch.cat([v.recon for v in invs]),

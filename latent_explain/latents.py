@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from .core import DataError, ModelError, unwrap_module
-from .stylegan import Generator, ModulatedConv, load_generator
+from .stylegan import Generator, ModulatedConv, load_generator, render_batch
 from .discriminator import Discriminator
 from .predict import check_reads
 
@@ -95,8 +95,9 @@ def sample_latents(G, n: int, seed: int = 0, mix: bool = False) -> torch.Tensor:
 
 # %% ../nbs/18_latents.ipynb #b253b7d0
 @torch.no_grad()
-def score_latents(G, predictor, ws: torch.Tensor, bs: int = 64) -> torch.Tensor:
-    "The predictor's score (N,) on the images of W+ codes `ws` (G's fixed noise), on the CPU"
+def score_latents(G, predictor, ws: torch.Tensor, bs: int | None = None) -> torch.Tensor:
+    "The predictor's score (N,) on the images of W+ codes `ws` (G's fixed noise), on the CPU; `bs` per call (`render_batch`)"
+    bs = bs or render_batch(G)
     return torch.cat([predictor.score(render(G, ws[i:i+bs]).to(predictor.device)).float().cpu() for i in range(0, len(ws), bs)])
 
 # %% ../nbs/18_latents.ipynb #5a77240e

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from .core import (IN_TEST, DataError, to_generator_range, from_generator_range, check_number,
                                  as_generator_range, to_uint8_nchw)
 from .data import read_image_folder, image_paths
-from .stylegan import load_generator
+from .stylegan import load_generator, render_batch
 
 # %% auto #0
 __all__ = ['C2ST_VIEWS', 'READINESS_THRESHOLDS', 'image_tensor', 'as_float_images', 'c2st', 'meter_distance', 'spread_ratio',
@@ -146,9 +146,9 @@ def image_grid(images: torch.Tensor, ncols: int | None = None) -> np.ndarray:
 
 # %% ../nbs/13_realism.ipynb #cff11b53
 @torch.no_grad()
-def generate(G: nn.Module, n: int, seed: int = 0, batch: int = 64, noise_mode: str = 'const', device=None) -> torch.Tensor:
-    "n images (float [-1,1], CPU) from seeded latents; G's and the caller's RNG state are left untouched"
-    dev = device or next(G.parameters()).device
+def generate(G: nn.Module, n: int, seed: int = 0, batch: int | None = None, noise_mode: str = 'const', device=None) -> torch.Tensor:
+    "n images (float [-1,1], CPU) from seeded latents (`batch` per call; default `render_batch`); RNG states left untouched"
+    dev, batch = device or next(G.parameters()).device, batch or render_batch(G)
     z = torch.randn(n, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
     with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
         torch.manual_seed(seed)
@@ -225,7 +225,7 @@ def classifier_readiness(G: nn.Module,     # generator
     dev = next(G.parameters()).device
     with torch.no_grad(), torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
         torch.manual_seed(seed + 4)
-        imgs = torch.cat([G(b.to(dev), noise_mode='random').clamp(-1, 1).cpu() for b in z.split(64)])
+        imgs = torch.cat([G(b.to(dev), noise_mode='random').clamp(-1, 1).cpu() for b in z.split(render_batch(G))])
     s = _scores(p, imgs).view(m, noise_draws).double()
     total = float(s.flatten().var())
     return {'ctrl_clf': float(s_fixed.std() / s_real.std().clamp_min(1e-12)),

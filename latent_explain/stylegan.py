@@ -24,8 +24,8 @@ __all__ = ['MAX_WIDTH', 'SKIP_PADS', 'OUTPUT_ACTS', 'SQRT2', 'LRELU_SLOPE', 'NOI
            'BUNDLED_GENERATORS', 'GANConfig', 'gan_preset', 'blur_kernel', 'weight_like', 'FullyConnected',
            'MappingNetwork', 'ModulatedConv', 'ToRGB', 'SynthesisBlock', 'upsample_image', 'bf16_autocast',
            'block_precision', 'fp16_resolution', 'memory_format_for', 'SynthesisNetwork', 'store_filters', 'Generator',
-           'save_generator', 'bundled_generator_path', 'local_or_bundled', 'load_generator', 'cmd_generate',
-           'compile_module']
+           'save_generator', 'bundled_generator_path', 'render_batch', 'local_or_bundled', 'load_generator',
+           'cmd_generate', 'compile_module']
 
 # %% ../nbs/10_stylegan.ipynb #1ddc46fa
 def _is_pow2(n): return isinstance(n, int) and n >= 4 and (n & (n - 1)) == 0
@@ -480,6 +480,12 @@ def bundled_generator_path(name: str) -> Path:
         raise ModelError(f"no bundled generator {name!r}; the package ships {sorted(BUNDLED_GENERATORS)}")
     from importlib.resources import files   # the installed package's folder (works in notebooks, unlike __file__)
     return Path(str(files('latent_explain'))) / 'bundled' / name
+
+# %% ../nbs/10_stylegan.ipynb #89c5a417
+def render_batch(G: nn.Module, at_64: int = 64) -> int:
+    "Images per generator call: `at_64` at 64 px, fewer as the pixels grow (4 at 256 px: a paper256 batch of 64 peaks near 5 GB)"
+    res = unwrap_module(G).cfg.res
+    return max(1, int(at_64 * (64 / res) ** 2))
 
 # %% ../nbs/10_stylegan.ipynb #e371bb41
 def local_or_bundled(name) -> Path:
