@@ -214,7 +214,7 @@ def _annotated(e: Explanation, i: int, size: int = 160):
     dr = ImageDraw.Draw(canvas)
     if top:
         dr.rectangle([0, 0, size, top - 1], fill=(176, 0, 0))
-        dr.text((3, 1), f'NOT THIS IMAGE: its reconstruction', fill='white')
+        dr.text((3, 1), 'NOT THIS IMAGE: its reconstruction', fill='white')
         dr.text((3, 12), f'reads p={e.p_recon:.2f}, the original {e.p_original:.2f}', fill='white')
     w, y = int(round(size * float(e.probs[i]))), top + size
     dr.rectangle([0, y + 16, w, y + 21], fill=(200, 40, 40)); dr.rectangle([w, y + 16, size, y + 21], fill=(60, 90, 200))
