@@ -25,7 +25,7 @@ from .explain import MAX_DELTA_P
 from .stylegan import render_batch
 
 # %% auto #0
-__all__ = ['VERDICT_COLOURS', 'CHECK_FILES', 'readiness_check', 'check_figures', 'check_page', 'cmd_check']
+__all__ = ['VERDICT_COLOURS', 'CHECK_FILES', 'readiness_check', 'check_figures', 'verdict_table', 'check_page', 'cmd_check']
 
 # %% ../nbs/31_check.ipynb #52a90ba1
 def _verdicts(values: dict) -> dict:
@@ -112,18 +112,22 @@ def check_figures(chk: dict) -> dict:
 # %% ../nbs/31_check.ipynb #d989e976
 VERDICT_COLOURS = {'pass': '#1a7f37', 'warn': '#9a6700', 'fail': '#b00000'}
 
+def verdict_table(verdicts: dict) -> str:
+    "An HTML table of measures with their value, threshold and coloured verdict (the check's page and the run's)"
+    rows = ''.join(f'<tr><td>{k}</td><td>{v["value"]:.3f}</td><td>{html.escape(v["threshold"])}</td>'
+                   f'<td style="color:{VERDICT_COLOURS[v["verdict"]]}"><b>{v["verdict"]}</b></td></tr>' for k, v in verdicts.items())
+    return (f'<table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>measure</th><th>value</th>'
+            f'<th>threshold</th><th>verdict</th></tr>{rows}</table>')
+
 def check_page(chk: dict, meta: dict, figures: list[str]) -> str:
     "The check's index.html: the verdicts on top, every measure, the figures"
-    rows = ''.join(f'<tr><td>{k}</td><td>{v["value"]:.3f}</td><td>{html.escape(v["threshold"])}</td>'
-                   f'<td style="color:{VERDICT_COLOURS[v["verdict"]]}"><b>{v["verdict"]}</b></td></tr>' for k, v in chk['verdicts'].items())
     other = ''.join(f'<li>{k}: {v:.3f}</li>' for k, v in chk['values'].items() if k not in chk['verdicts'])
     imgs = ''.join(f'<p><img src="{f}.png" style="max-width:100%"></p>' for f in figures)
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>readiness check</title></head>'
             f'<body style="font-family:system-ui,sans-serif;max-width:900px;margin:2em auto">'
             f'<h1>Readiness: <span style="color:{VERDICT_COLOURS[chk["overall"]]}">{chk["overall"]}</span></h1>'
             f'<p>{html.escape(meta["gan"])} · {html.escape(meta["clf"])} · {html.escape(meta["data"])}</p>'
-            f'<table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>measure</th><th>value</th>'
-            f'<th>threshold</th><th>verdict</th></tr>{rows}</table><ul>{other}</ul>{imgs}</body></html>')
+            f'{verdict_table(chk["verdicts"])}<ul>{other}</ul>{imgs}</body></html>')
 
 # %% ../nbs/31_check.ipynb #2bd322ea
 CHECK_FILES = ('config.json', 'check.json', 'index.html', 'real_vs_generated.png', 'classifier_output.png',

@@ -24,7 +24,7 @@ from .latents import load_gan
 from .direction import fit_direction, save_direction, load_direction
 from .explain import cmd_explain, Explainer
 from .evaluate import sanity_cosine, spearman_trend
-from .check import cmd_check, VERDICT_COLOURS
+from .check import cmd_check, VERDICT_COLOURS, verdict_table
 from .train_demo import Step, run_steps
 
 # %% auto #0
@@ -97,17 +97,14 @@ def run_page(out: Path) -> str:
     "RUN/index.html: the check's verdicts on top, the evaluation, every held-out image's strip with its verdict"
     chk = json.loads((out / 'check' / 'check.json').read_text())
     ev = json.loads((out / 'evaluation.json').read_text())
-    colour = VERDICT_COLOURS
-    verdicts = ''.join(f'<tr><td>{k}</td><td>{v["value"]:.3f}</td><td style="color:{colour[v["verdict"]]}">'
-                       f'<b>{v["verdict"]}</b></td><td>{html.escape(v["threshold"])}</td></tr>' for k, v in chk['verdicts'].items())
     strips = ''.join(f'<div><b>{html.escape(r["name"])}</b>' + ('' if r['trusted'] else
                      ' <b style="color:#b00000">(explains a different image: see its strip)</b>') +
                      f'<br><img src="explanations/{html.escape(r["name"])}_strip.png" style="max-width:100%"></div>'
                      for r in ev['images'])
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>latent-explain run</title></head>'
             f'<body style="font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto">'
-            f'<h1>Readiness: <span style="color:{colour[chk["overall"]]}">{chk["overall"]}</span></h1>'
-            f'<table border="1" cellpadding="4" style="border-collapse:collapse">{verdicts}</table>'
+            f'<h1>Readiness: <span style="color:{VERDICT_COLOURS[chk["overall"]]}">{chk["overall"]}</span></h1>'
+            f'{verdict_table(chk["verdicts"])}'
             f'<p><a href="check/index.html">the check, with its figures</a></p><h2>Explanations of held-out images</h2>'
             f'<p>{ev["n"]} images: the decision flips within the series for {ev["validity"]:.0%}, median Spearman ρ of '
             f'p with α {ev["monotonicity"]:.2f}, median Δp of the reconstructions {ev["delta_p_median"]:.3f} '
