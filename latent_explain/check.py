@@ -64,7 +64,8 @@ def readiness_check(gan,                # generator (anything `load_gan` takes)
     check_classifier_fits(g, p, 'clf', 'gan')
     real = image_tensor(real)
     if len(real) < 16: raise DataError(f"readiness_check: {len(real)} images; give at least 16 (the C2ST needs 8 a side)")
-    values = classifier_readiness(g.G, p, real, n=min(256, len(real)), seed=seed)
+    fake = generate(g.G, min(256, len(real)), seed=seed + 2, noise_mode='const')   # rendered once: measures and figures
+    values = classifier_readiness(g.G, p, real, n=min(256, len(real)), seed=seed, generated=fake)
     values['c2st'] = score_generator(g.G, real, n=min(256, len(real)), seed=seed, floor=False, repeats=1,
                                      c2st_epochs=c2st_epochs)['c2st']
     worst = None
@@ -75,7 +76,6 @@ def readiness_check(gan,                # generator (anything `load_gan` takes)
     verdicts = _verdicts(values)
     order = ['pass', 'warn', 'fail']
     overall = max((v['verdict'] for v in verdicts.values()), key=order.index)
-    fake = generate(g.G, min(256, len(real)), seed=seed + 2, noise_mode='const')
     arrays = dict(real=as_float_images(real[:16]), fake=fake[:16], p_real=p.prob(as_float_images(real[:256])).numpy(),
                   p_fake=p.prob(fake).numpy(), worst=worst, target=p.target_name)
     return dict(values=values, verdicts=verdicts, overall=overall, arrays=arrays)

@@ -213,13 +213,14 @@ def classifier_readiness(G: nn.Module,     # generator
                          n: int = 256,     # latents (and real images) for the controllability
                          noise_draws: int = 8, # noise draws per latent for the noise share (n // noise_draws latents)
                          seed: int = 0,
+                         generated: torch.Tensor | None = None, # `generate(G, n, seed + 2)` when the caller has them
                         ) -> dict:
     "{'ctrl_clf': sd of the log-odds across latents, noise fixed / across real images; 'noise_share': the noise's share of its variance}"
     from latent_explain.predict import as_predictor
     p, data = as_predictor(clf), image_tensor(real)
     idx = torch.from_numpy(np.random.default_rng(seed).permutation(len(data))[:n])
     s_real = _scores(p, as_float_images(data[idx]))
-    s_fixed = _scores(p, generate(G, n, seed=seed + 2, noise_mode='const'))
+    s_fixed = _scores(p, generated if generated is not None else generate(G, n, seed=seed + 2, noise_mode='const'))
     m = max(2, n // noise_draws)      # latents, each drawn `noise_draws` times with fresh noise
     z = torch.randn(m, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed + 3)).repeat_interleave(noise_draws, 0)
     dev = next(G.parameters()).device
