@@ -4,6 +4,8 @@ Modules:
 
 - `latent_explain.all`: `from latent_explain.all import *`: every public name a user of the explaining chain needs, in one import (fastai's convention).
 - `latent_explain.attribution`: `LatentShift` as a `captum.attr.Attribution`: the counterfactual's difference map drops into code written for Captum, and Captum's own metrics score it beside GradCAM.
+- `latent_explain.attribution_metrics`: COUT, Quantus' pixel flipping, relevance mass accuracy and model randomisation for the counterfactual difference map, with GradCAM and a random map scored the same way.
+- `latent_explain.audit`: `latent-explain audit`: does a classifier read a region it should not? Per model, how often its explanations change the region, how much of their difference map falls in it, what else they change, and whether the models read the same thing
 - `latent_explain.augment`: ADA (adaptive discriminator augmentation) and DiffAugment: what keeps the discriminator from memorising a small medical dataset.
 - `latent_explain.check`: `latent-explain check`: before explaining, is this generator (and encoder) fit to explain this classifier on these images? Measures with a verdict each, and the figures to look at first
 - `latent_explain.classifier`: Train fastai + timm classifiers and save and load them without pickle: the model a user wants explained.

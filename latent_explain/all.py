@@ -26,14 +26,17 @@ from .direction import *
 from .explain import *
 from .widgets import *
 from .attribution import *
+from .attribution_metrics import *
 from .evaluate import *
 from .check import *
+from .audit import *
 from .pipeline import *
 from .demo import *
 import importlib as _importlib
 
 _MODULES = ('core', 'data', 'datasets', 'meters', 'classifier', 'predict', 'stylegan', 'nvlabs', 'realism', 'train_gan',
-            'latents', 'inversion', 'direction', 'explain', 'widgets', 'attribution', 'evaluate', 'check', 'pipeline', 'demo')
+            'latents', 'inversion', 'direction', 'explain', 'widgets', 'attribution', 'attribution_metrics', 'evaluate',
+            'check', 'audit', 'pipeline', 'demo')
 # star imports leave this module's own export list empty; it is the union of the modules' lists (not their
 # module objects: `train_gan` the function must not be shadowed by `train_gan` the module)
 __all__ = sorted({n for m in _MODULES for n in _importlib.import_module(f'latent_explain.{m}').__all__})

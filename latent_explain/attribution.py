@@ -1,6 +1,6 @@
 """`LatentShift` as a `captum.attr.Attribution`: the counterfactual's difference map drops into code written for Captum, and Captum's own metrics score it beside GradCAM.
 
-Builds on `core`, `direction`, `explain` and `predict`; no module of the package imports it.
+Builds on `core`, `direction`, `explain` and `predict`; used by `attribution_metrics`.
 
 Docs: https://latent-explain.github.io/latent_explain/attribution.html.md"""
 

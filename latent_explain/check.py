@@ -1,6 +1,6 @@
 """`latent-explain check`: before explaining, is this generator (and encoder) fit to explain this classifier on these images? Measures with a verdict each, and the figures to look at first
 
-Builds on `classifier`, `core`, `data`, `explain`, `inversion`, `latents`, `predict` and `realism`; used by `cli` and `pipeline`.
+Builds on `classifier`, `core`, `data`, `explain`, `inversion`, `latents`, `predict`, `realism` and `stylegan`; used by `cli` and `pipeline`.
 
 Docs: https://latent-explain.github.io/latent_explain/check.html.md"""
 

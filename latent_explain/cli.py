@@ -1,6 +1,6 @@
 """`latent-explain`: one console command with a sub-command per stage of the pipeline.
 
-Builds on `check`, `classifier`, `core`, `datasets`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `nvlabs`, `pipeline`, `predict`, `realism`, `stylegan`, `train_demo` and `train_gan_cli`; no module of the package imports it.
+Builds on `audit`, `check`, `classifier`, `core`, `datasets`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `nvlabs`, `pipeline`, `predict`, `realism`, `stylegan`, `train_demo` and `train_gan_cli`; no module of the package imports it.
 
 Docs: https://latent-explain.github.io/latent_explain/cli.html.md"""
 
@@ -28,6 +28,7 @@ from .direction import cmd_fit_direction
 from .explain import cmd_explain
 from .evaluate import cmd_evaluate
 from .check import cmd_check
+from .audit import cmd_audit
 from .pipeline import cmd_run
 from .demo import cmd_demo
 from .train_demo import cmd_train_demo
@@ -64,7 +65,7 @@ COMMANDS = {'data': cmd_data, 'train-classifier': cmd_train_classifier, 'predict
             'train-gan': cmd_train_gan, 'generate': cmd_generate, 'score-gan': cmd_score_gan,
             'import-generator': cmd_import_generator, 'train-encoder': cmd_train_encoder, 'check': cmd_check,
             'invert': cmd_invert,
-            'fit-direction': cmd_fit_direction, 'explain': cmd_explain, 'evaluate': cmd_evaluate,
+            'fit-direction': cmd_fit_direction, 'explain': cmd_explain, 'evaluate': cmd_evaluate, 'audit': cmd_audit,
             'run': cmd_run, 'demo': cmd_demo, 'train-demo': cmd_train_demo}
 POSITIONAL = {'data': ['name'], 'import-generator': ['pkl']}  # parameters given without --
 

@@ -170,7 +170,7 @@ ARTIFACT_KINDS = {'dataset': 'dataset', 'classifier': 'classifier', 'gan-run': '
                   'generator': 'generator', 'encoder': 'encoder', 'direction': 'latent direction',
                   'explanation': 'explanation output',
                   'inversion': 'inversion output', 'demo': 'demo output', 'demo-models': 'set of demo models',
-                  'check': 'readiness check', 'run': 'folder-to-explanation run'}
+                  'check': 'readiness check', 'run': 'folder-to-explanation run', 'audit': 'shortcut audit'}
 LOCK_FILE = '.lock'
 
 def artifact_header(kind: str) -> dict:

@@ -1,7 +1,7 @@
 """Users' images in any container — PNG, JPEG, TIFF, DICOM, HDF5, folders and CSV tables — read as uint8
 arrays, and the fastai `DataLoaders` built from any of them.
 
-Builds on `core`; used by `check`, `classifier`, `evaluate`, `explain`, `inversion`, `latents`, `meters`, `pipeline`, `predict`, `realism`, `stylegan`, `train_gan` and `train_gan_cli`.
+Builds on `core`; used by `audit`, `check`, `classifier`, `evaluate`, `explain`, `inversion`, `latents`, `meters`, `pipeline`, `predict`, `realism`, `stylegan`, `train_gan` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/data.html.md"""
 

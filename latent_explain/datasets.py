@@ -1,6 +1,6 @@
 """Synthetic histology and knee radiographs whose labels are caused by known factors, real IHC tiles labelled by their DAB fraction, and how any of them is written as an image folder.
 
-Builds on `core`; used by `cli`, `demo`, `evaluate`, `meters`, `predict` and `train_demo`.
+Builds on `core`; used by `audit`, `cli`, `demo`, `evaluate`, `meters`, `predict` and `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/datasets.html.md"""
 

@@ -1,6 +1,6 @@
 """`latent-explain demo`: explain held-out IHC tiles and audit a knee classifier's shortcut, with the models that ship inside the package
 
-Builds on `classifier`, `core`, `datasets`, `direction`, `evaluate`, `explain`, `inversion` and `stylegan`; used by `cli` and `train_demo`.
+Builds on `audit`, `classifier`, `core`, `datasets`, `direction`, `evaluate`, `explain`, `inversion`, `predict` and `stylegan`; used by `cli` and `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/demo.html.md"""
 
@@ -23,10 +23,13 @@ from .inversion import load_encoder
 from .direction import load_direction
 from .explain import Explainer, Explanation, save_explanation
 from .evaluate import score_explanations, meter_sds, spearman_trend
+from .predict import as_predictor
+from .audit import knee_audit_inputs, audit_series
 
 # %% auto #0
-__all__ = ['DEMO_DIR', 'DEMO_MODELS', 'DEMO_CASES', 'DEMO_SEED', 'DEMO_FILES', 'demo_model_path', 'provenance', 'DemoCase',
-           'demo_images', 'load_case', 'explain_case', 'metrics_table', 'demo_page', 'run_demo', 'cmd_demo']
+__all__ = ['DEMO_DIR', 'DEMO_MODELS', 'DEMO_CASES', 'DEMO_SEED', 'KNEE_AUDIT_KEYS', 'DEMO_FILES', 'demo_model_path', 'provenance',
+           'DemoCase', 'demo_images', 'load_case', 'explain_case', 'metrics_table', 'knee_audit', 'demo_page',
+           'run_demo', 'cmd_demo']
 
 # %% ../nbs/40_demo.ipynb #8f9ad1f1
 DEMO_DIR = Path(latent_explain.__file__).parent / 'bundled' / 'demo'
@@ -193,19 +196,32 @@ def _image_block(e: Explanation, key: str) -> str:
             f'|Spearman ρ| with α; columns: frames):{t}</div>')
 
 # %% ../nbs/40_demo.ipynb #dd963f9e
-def _audit_sentence(results: dict) -> str:
-    b, u = results.get('knee-biased'), results.get('knee-unbiased')
-    if not (b and u): return ''
-    s = lambda m, k, what='attribute_changed': _f(m.get(what, {}).get(k), '{:.0%}')
-    return (f"<p><b>Shortcut audit.</b> Along the biased classifier's series the marker changed in {s(b, 'marker_score')} "
-            f"of the knees ({s(b, 'marker_score', 'attribute_moved')} counting one-step appearances) and the joint space "
-            f"in {s(b, 'joint_space_width')}; along the unbiased classifier's, the marker in {s(u, 'marker_score')} "
-            f"({s(u, 'marker_score', 'attribute_moved')}) and the joint space in {s(u, 'joint_space_width')} (a meter "
-            "changed when it follows α with |ρ| ≥ 0.8 over at least half a standard deviation of real knees; it moved "
-            "when it spans that much in any shape).</p>")
+KNEE_AUDIT_KEYS = ('knee-biased', 'knee-unbiased')
+
+def knee_audit(explanations: dict, n_gap: int = 200) -> dict | None:
+    "The [audit](audit.ipynb) of the demo's knee series: the marker, both knee classifiers, their alignment"
+    if not all(k in explanations for k in KNEE_AUDIT_KEYS): return None
+    cases = {c.key: c for c in DEMO_CASES}
+    preds = {k: as_predictor(load_classifier(demo_model_path(cases[k].clf))) for k in KNEE_AUDIT_KEYS}
+    inp = knee_audit_inputs(n=1, seed=DEMO_SEED, n_gap=n_gap)
+    return audit_series({k: explanations[k] for k in KNEE_AUDIT_KEYS}, preds, inp['real'], inp['region'],
+                        inp['meter'], inp['labels'], inp['target_meter'], inp['gap_sets'])
+
+def _audit_sentence(audit: dict | None) -> str:
+    if not audit: return ''
+    b, u = (audit['models'][k] for k in KNEE_AUDIT_KEYS)
+    r, pc = audit['alignment']['knee-biased']['knee-unbiased'], lambda v: _f(v, '{:.0%}')
+    return (f"<p><b>Shortcut audit</b> (the numbers of <code>latent-explain audit</code>, which makes them for any "
+            f"classifier and region). The marker ({_f(audit['region']['area'], '{:.1%}')} of the image, grown by a pixel) moved in "
+            f"{pc(b['region_moved'])} of the biased classifier's series and held {pc(b['region_mass'])} of their "
+            f"difference map; in the unbiased classifier's, {pc(u['region_moved'])} and {pc(u['region_mass'])}. On knees "
+            f"whose marker agrees with OA, then the same knees with it flipped, the biased classifier's accuracy drops by "
+            f"{_f(b['shortcut_gap'])}, the unbiased one's by {_f(u['shortcut_gap'])}. Shown the biased classifier's series, "
+            f"the unbiased classifier's probability follows its own with r = {_f(r)}"
+            f"{': it does not read what those series change' if r < 0.5 else ''}.</p>")
 
 # %% ../nbs/40_demo.ipynb #2a6ee7ec
-def demo_page(results: dict, explanations: dict, cases=None) -> str:
+def demo_page(results: dict, explanations: dict, cases=None, audit: dict | None = None) -> str:
     "The demo's index.html: the evaluation table, the shortcut audit, then each case's series"
     cases = {c.key: c for c in (cases or DEMO_CASES)}
     table = metrics_table(results).to_html(float_format=lambda v: f'{v:.2f}', border=0, na_rep='–')
@@ -220,7 +236,7 @@ def demo_page(results: dict, explanations: dict, cases=None) -> str:
              'meter follows α; moved: share whose meter spans half a real sd in any shape; AUC: how well the difference map and GradCAM find the ground-truth regions (knees: marker '
              'and joint space); |Δp|&lt;0.1: share of images the classifier sees alike before and after inversion. '
              'Realism (C2ST) is left out here: it needs more frames than a demo makes (see the evaluation chapter).</p>',
-             _audit_sentence(results)]
+             _audit_sentence(audit)]
     for key, es in explanations.items():
         c = cases[key]
         parts.append(f'<h2 id="{key}">{html.escape(c.title)}</h2><p>{html.escape(c.note)} Generator <code>{c.gan}</code>, '
@@ -250,10 +266,11 @@ def run_demo(out='demo_output',   # folder for index.html, metrics.json and one 
             c = cases[i]
             explanations[c.key], results[c.key] = explain_case(c, out, n)
             results[c.key]['_out'] = str(out)
-    atomic_write(out / 'index.html', demo_page(results, explanations, cases))
+        audit = knee_audit(explanations)
+    atomic_write(out / 'index.html', demo_page(results, explanations, cases, audit))
     for m in results.values(): m.pop('_out')
     meta = dict(latent_explain_version=latent_explain.__version__, n=n, seconds=round(time.time() - t0, 2),
-                cases={k: m for k, m in results.items()})
+                cases={k: m for k, m in results.items()}, knee_audit=audit)
     atomic_write(out / 'metrics.json', json.dumps(meta, indent=1, default=float))
     return results
 

@@ -1,6 +1,6 @@
 """Numbers that say whether an explanation reveals what the classifier really uses: validity, monotonicity, proximity, realism, attribute recovery, localisation and a sanity check.
 
-Builds on `classifier`, `core`, `data`, `datasets`, `direction`, `explain`, `inversion`, `latents`, `predict` and `realism`; used by `cli`, `demo`, `pipeline` and `train_demo`.
+Builds on `classifier`, `core`, `data`, `datasets`, `direction`, `explain`, `inversion`, `latents`, `predict` and `realism`; used by `audit`, `cli`, `demo`, `pipeline` and `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/evaluate.html.md"""
 
@@ -23,10 +23,11 @@ from .direction import METHODS, Direction, fit_direction, unit_moves
 from .explain import Explainer, Explanation
 
 # %% auto #0
-__all__ = ['PLANTED', 'spearman_trend', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds', 'meter_moved',
-           'meter_changed', 'attribute_changed', 'attribute_moved', 'localisation', 'localisation_by_region',
-           'sanity_cosine', 'score_explanations', 'evaluate_direction', 'mask_regions', 'read_eval_set', 'evaluate',
-           'cmd_evaluate']
+__all__ = ['PLANTED', 'LABEL_METER', 'spearman_trend', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds',
+           'meter_moved', 'meter_changed', 'attribute_changed', 'attribute_moved', 'localisation',
+           'localisation_by_region', 'collateral_change', 'decision_coupling', 'label_correlations',
+           'correlation_difference', 'sanity_cosine', 'score_explanations', 'evaluate_direction', 'mask_regions',
+           'read_eval_set', 'evaluate', 'cmd_evaluate']
 
 # %% ../nbs/30_evaluate.ipynb #10746588
 PLANTED = {'synth-histology': 'nuclei_count', 'synth-knee': 'marker_score', 'ihc': 'dab_fraction'}
@@ -120,6 +121,43 @@ def localisation_by_region(es: list[Explanation], masks: np.ndarray, regions: di
         diff[name], cam[name] = localisation(es, masks == code)
     return diff, cam
 
+# %% ../nbs/30_evaluate.ipynb #0b9ebba5
+LABEL_METER = {'synth-histology': 'nuclei_count', 'synth-knee': 'joint_space_width', 'ihc': 'dab_fraction'}
+
+def collateral_change(es: list[Explanation], real_sd: dict,
+                      target: str | None = None,   # the label's own meter, not counted (None: every meter counts)
+                      size: float = 0.5) -> np.ndarray:
+    "Per explanation, how many meters other than `target` span at least `size` sd of the real images along the series"
+    ms = [m for m in es[0].meters if m != target and real_sd.get(m)]
+    if not ms: return np.zeros(len(es), int)
+    return np.sum([meter_moved(es, m, real_sd[m], size) for m in ms], axis=0).astype(int)
+
+def _from_centre(v, e) -> np.ndarray:
+    "A per-frame series minus its value at the frame nearest α = 0 (the reconstruction's)"
+    v = np.asarray(v, float)
+    return v - v[int(np.abs(e.alphas).argmin())]
+
+def _pearson(a, b) -> float:
+    "Pearson r; 0 where either side is constant or not finite (nothing to correlate)"
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0: return 0.0
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+def decision_coupling(es: list[Explanation], meter: str) -> float:
+    "Pearson r over every frame of every series between the target probability's and `meter`'s change from α = 0"
+    return _pearson(np.concatenate([_from_centre(e.probs, e) for e in es]),
+                    np.concatenate([_from_centre(e.meters[meter], e) for e in es]))
+
+def label_correlations(real, is_target, meters: dict) -> dict:
+    "{meter: Pearson r between the label (1 = target class) and the meter over labelled real images}"
+    u8 = from_generator_range(real) if isinstance(real, torch.Tensor) else np.asarray(real)
+    return {m: _pearson(np.asarray(is_target, float), np.asarray(f(u8), float)) for m, f in meters.items()}
+
+def correlation_difference(es: list[Explanation], label_corr: dict) -> dict:
+    "{meter: |r(decision, meter) along the series − r(label, meter) over real images|} (DiME's CD, per meter)"
+    return {m: abs(decision_coupling(es, m) - r) for m, r in label_corr.items() if m in es[0].meters}
+
 # %% ../nbs/30_evaluate.ipynb #f8401197
 def sanity_cosine(ex: Explainer, d: Direction,
                   x: torch.Tensor | None, # held-out images (per-image methods and pixel; a fitted vector needs none)
@@ -147,6 +185,8 @@ def score_explanations(es: list[Explanation],      # one direction's explanation
                        real_sd: dict | None = None,  # each meter's sd over real images (for `attribute_changed`)
                        c2st_epochs: int = 15,
                        regions: dict | None = None,  # {region name: mask code}: localisation against each region too
+                       target_meter: str | None = None, # the label's own meter (not counted as a collateral change)
+                       label_corr: dict | None = None,  # {meter: r(label, meter) over labelled real images}, for CD
                       ) -> dict:
     "The faithfulness metrics of explanations already made (all but the sanity test, which needs a refit)"
     skipped = {}
@@ -163,7 +203,12 @@ def score_explanations(es: list[Explanation],      # one direction's explanation
         res['attribute_spearman_median'] = float(tr[planted].median())
         res['attribute_spearman_090'] = float((tr[planted] >= 0.9).mean())
     else: skipped['attribute_spearman_median'] = f'no planted meter given (or {planted!r} is not measured)'
-    if real_sd: res['attribute_changed'], res['attribute_moved'] = attribute_changed(es, real_sd), attribute_moved(es, real_sd)
+    if real_sd:
+        res['attribute_changed'], res['attribute_moved'] = attribute_changed(es, real_sd), attribute_moved(es, real_sd)
+        cc = collateral_change(es, real_sd, target_meter)
+        res['collateral_change_mean'], res['collateral_change_none'] = float(cc.mean()), float((cc == 0).mean())
+    if label_corr: res['correlation_difference'] = correlation_difference(es, label_corr)
+    else: skipped['correlation_difference'] = 'no labelled real images'
     if masks is not None:
         res['localisation_auc'], res['gradcam_localisation_auc'] = localisation(es, masks)
         # where a dataset plants several regions (a knee's joint and its marker), the region a model depends on is
@@ -184,13 +229,15 @@ def evaluate_direction(ex: Explainer, d: Direction,
                        sanity: bool = True, c2st_epochs: int = 15,
                        a_max: float | None = None,   # α range ±a_max for every image; None: each image's series
                        regions: dict | None = None,  # {region name: mask code}: localisation against each region too
+                       target_meter: str | None = None, # the label's own meter (not counted as a collateral change)
+                       label_corr: dict | None = None,  # {meter: r(label, meter) over labelled real images}, for CD
                       ) -> dict:
     "Every faithfulness metric of one direction on held-out images; what can't be computed is named in `not_computed`"
     t0 = time.time()
     # the default scores the series users see (each ends just past its flip); a fixed range asks what the direction
     # itself changes, which a series that flips early never reaches
     es = ex.explain_batch(x, d, alphas=None if a_max is None else np.linspace(-a_max, a_max, 9))
-    res = score_explanations(es, masks, real, planted, real_sd, c2st_epochs, regions)
+    res = score_explanations(es, masks, real, planted, real_sd, c2st_epochs, regions, target_meter, label_corr)
     skipped = res.pop('not_computed')
     if sanity:
         try: res['sanity_cosine'] = sanity_cosine(ex, d, x)
@@ -217,14 +264,16 @@ def read_eval_set(data, G, n: int = 32, seed: int = 0, n_real: int = 256) -> dic
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # conversions to G's size are expected here
         x = to_generator_range(read_at_size(held.path.tolist(), c, r)[2])
-        real = read_at_size(rest.path.sample(min(n_real, len(rest)), random_state=seed).tolist(), c, r)[2]
+        pick = rest.sample(min(n_real, len(rest)), random_state=seed)
+        real = read_at_size(pick.path.tolist(), c, r)[2]
     mdir, masks = Path(data) / 'masks', None
     files = [mdir / f'{Path(p).stem}.png' for p in held.path]
     if all(f.is_file() for f in files):   # mask codes must survive the resize: nearest neighbour
         masks = np.stack([resize_image(load_image(f, channels=1), r, 'nearest')[..., 0] for f in files])
     cfg = Path(data) / 'config.json'
     name = json.loads(cfg.read_text()).get('name') if cfg.is_file() else None
-    return dict(x=x, masks=masks, real=real, planted=PLANTED.get(name), names=[Path(p).stem for p in held.path], dataset=name,
+    return dict(x=x, masks=masks, real=real, real_labels=pick.label.astype(str).to_numpy(), planted=PLANTED.get(name),
+                target_meter=LABEL_METER.get(name), names=[Path(p).stem for p in held.path], dataset=name,
                 regions=mask_regions(name) if masks is not None else {})
 
 # %% ../nbs/30_evaluate.ipynb #6c1b78ba
@@ -235,6 +284,7 @@ def evaluate(G, clf, data, encoder=None, methods=METHODS, n: int = 32, steps: in
     ev = read_eval_set(data, G, n, seed)
     ex = Explainer(G, clf, encoder, steps=steps, target=target, clf_weight=clf_weight)
     sd = meter_sds(ev['real'], ex.meters)
+    lc = label_correlations(ev['real'], ev['real_labels'] == ex.predictor.target_name, ex.meters)
     out = {}
     for m in progress_steps(len(methods), progress) if progress else methods:
         m = methods[m] if isinstance(m, int) else m
@@ -243,7 +293,7 @@ def evaluate(G, clf, data, encoder=None, methods=METHODS, n: int = 32, steps: in
         except (DataError, ModelError) as e:
             out[m] = dict(method=m, error=str(e)); continue
         r = evaluate_direction(ex, d, ev['x'], ev['masks'], ev['real'], ev['planted'], sd, sanity, c2st_epochs, a_max,
-                               ev['regions'])
+                               ev['regions'], ev['target_meter'], lc)
         r['seconds'] = round(time.time() - t0, 2)
         out[m] = r
     return dict(dataset=ev['dataset'], planted=ev['planted'], n_images=len(ev['x']), methods=out)

@@ -1,6 +1,6 @@
 """Addressing a generator: its W, W+ and StyleSpace coordinates, images rendered from a moved latent with the noise held, sampled latents, noise maps, and the generator's fingerprint and discriminator, resolved once into one handle.
 
-Builds on `core`, `data`, `discriminator`, `gan_run`, `predict` and `stylegan`; used by `check`, `direction`, `evaluate`, `explain`, `inversion`, `pipeline`, `test_utils` and `widgets`.
+Builds on `core`, `data`, `discriminator`, `gan_run`, `predict` and `stylegan`; used by `attribution_metrics`, `audit`, `check`, `direction`, `evaluate`, `explain`, `inversion`, `pipeline`, `test_utils` and `widgets`.
 
 Docs: https://latent-explain.github.io/latent_explain/latents.html.md"""
 

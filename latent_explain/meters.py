@@ -1,7 +1,7 @@
 """Attribute meters: numbers read off any image, real or generated (DAB and hematoxylin fractions, nuclei count and
 size, joint-space width, marker score, mean intensity), validated against the generators' known factors.
 
-Builds on `data` and `datasets`; used by `explain`, `realism` and `train_gan`.
+Builds on `data` and `datasets`; used by `audit`, `explain`, `realism` and `train_gan`.
 
 Docs: https://latent-explain.github.io/latent_explain/meters.html.md"""
 
