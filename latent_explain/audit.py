@@ -31,15 +31,16 @@ __all__ = ['AUDIT_FILES', 'AUDIT_COLUMNS', 'region_meter', 'region_mass', 'align
 
 # %% ../nbs/32_audit.ipynb #db86ec54
 def region_meter(mask) -> callable:
-    "A meter of the region: each image's mean brightness (0–1) inside the boolean H×W `mask`"
+    "A meter of the region: each image's mean brightness (0–1) inside the boolean H×W `mask` minus outside it"
     m = np.asarray(mask, bool)
-    if m.ndim != 2 or not m.any(): raise DataError("region mask: give an H×W mask with at least one pixel set")
+    if m.ndim != 2 or not m.any() or m.all(): raise DataError("region mask: give an H×W mask with some pixels set, not all")
     def meter(img):
         a = np.asarray(img, np.float32)
         single = a.ndim == 3
         a = a[None] if single else a
         if a.shape[1:3] != m.shape: raise DataError(f"region mask: {m.shape[0]}×{m.shape[1]}, images {a.shape[1]}×{a.shape[2]}")
-        v = a.mean(-1)[:, m].mean(1) / 255
+        g = a.mean(-1)
+        v = (g[:, m].mean(1) - g[:, ~m].mean(1)) / 255
         return float(v[0]) if single else v
     return meter
 

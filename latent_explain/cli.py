@@ -1,6 +1,6 @@
 """`latent-explain`: one console command with a sub-command per stage of the pipeline.
 
-Builds on `audit`, `check`, `classifier`, `core`, `datasets`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `nvlabs`, `pipeline`, `predict`, `realism`, `stylegan`, `train_demo` and `train_gan_cli`; no module of the package imports it.
+Builds on the module of every command (imported when that command runs: `latent-explain --help` imports none of them); no module of the package imports it.
 
 Docs: https://latent-explain.github.io/latent_explain/cli.html.md"""
 
@@ -8,33 +8,17 @@ Docs: https://latent-explain.github.io/latent_explain/cli.html.md"""
 
 # %% ../nbs/90_cli.ipynb #66f5ab86
 from __future__ import annotations
-import sys, re, difflib, inspect, argparse, warnings
+import sys, re, difflib, importlib, inspect, argparse, warnings
 from pathlib import Path
-import pandas as pd
 from dataclasses import fields
 from fastcore.script import anno_parser
 from fastcore.docments import docments
 import latent_explain
-from .core import LatentExplainError, DataError, check_number, check_choice, check_output
-from .datasets import DATASETS, make_dataset, write_image_folder, DATASET_FILES
-from .classifier import cmd_train_classifier
-from .predict import cmd_predict
-from .stylegan import cmd_generate
-from .nvlabs import cmd_import_generator
-from .train_gan_cli import cmd_train_gan
-from .realism import cmd_score_gan
-from .inversion import cmd_train_encoder, cmd_invert
-from .direction import cmd_fit_direction
-from .explain import cmd_explain
-from .evaluate import cmd_evaluate
-from .check import cmd_check
-from .audit import cmd_audit
-from .pipeline import cmd_run
-from .demo import cmd_demo
-from .train_demo import cmd_train_demo
+# the stage modules (torch, fastai, timm: seconds to import) are imported when their command runs, not here:
+# `latent-explain --help` and a mistyped command answer at once
 
 # %% auto #0
-__all__ = ['COMMANDS', 'POSITIONAL', 'cmd_data', 'usage', 'command_parser', 'cli_terms', 'main']
+__all__ = ['COMMANDS', 'POSITIONAL', 'SUMMARIES', 'cmd_data', 'command', 'usage', 'command_parser', 'cli_terms', 'main']
 
 # %% ../nbs/90_cli.ipynb #8d3c8b60
 def cmd_data(
@@ -48,6 +32,9 @@ def cmd_data(
     sheet:bool=True, # write DIR/contact_sheet.png (--no-sheet skips it)
 ):
     "Write a bundled ground-truth dataset as an image folder with labels.csv, masks and a contact sheet"
+    import pandas as pd
+    from latent_explain.core import check_number, check_choice, check_output
+    from latent_explain.datasets import DATASETS, make_dataset, write_image_folder, DATASET_FILES
     check_choice('name', name, DATASETS)
     check_number('--n', n, low=1, high=1_000_000, integer=True)
     check_number('--size', size, low=32 if name == 'synth-knee' else 16, high=1024, integer=True)
@@ -61,15 +48,43 @@ def cmd_data(
     return out
 
 # %% ../nbs/90_cli.ipynb #e4242340
-COMMANDS = {'data': cmd_data, 'train-classifier': cmd_train_classifier, 'predict': cmd_predict,
-            'train-gan': cmd_train_gan, 'generate': cmd_generate, 'score-gan': cmd_score_gan,
-            'import-generator': cmd_import_generator, 'train-encoder': cmd_train_encoder, 'check': cmd_check,
-            'invert': cmd_invert,
-            'fit-direction': cmd_fit_direction, 'explain': cmd_explain, 'evaluate': cmd_evaluate, 'audit': cmd_audit,
-            'run': cmd_run, 'demo': cmd_demo, 'train-demo': cmd_train_demo}
+COMMANDS = {  # name -> (module, function), in the order of the pipeline; the module is imported when the command runs
+    'data': ('cli', 'cmd_data'), 'train-classifier': ('classifier', 'cmd_train_classifier'),
+    'predict': ('predict', 'cmd_predict'), 'train-gan': ('train_gan_cli', 'cmd_train_gan'),
+    'generate': ('stylegan', 'cmd_generate'), 'score-gan': ('realism', 'cmd_score_gan'),
+    'import-generator': ('nvlabs', 'cmd_import_generator'), 'train-encoder': ('inversion', 'cmd_train_encoder'),
+    'check': ('check', 'cmd_check'), 'invert': ('inversion', 'cmd_invert'),
+    'fit-direction': ('direction', 'cmd_fit_direction'), 'explain': ('explain', 'cmd_explain'),
+    'evaluate': ('evaluate', 'cmd_evaluate'), 'audit': ('audit', 'cmd_audit'), 'run': ('pipeline', 'cmd_run'),
+    'demo': ('demo', 'cmd_demo'), 'train-demo': ('train_demo', 'cmd_train_demo')}
 POSITIONAL = {'data': ['name'], 'import-generator': ['pkl']}  # parameters given without --
 
+def command(name: str):
+    "The function of command `name` (importing its module)"
+    module, func = COMMANDS[name]
+    return getattr(importlib.import_module(f'latent_explain.{module}'), func)
+
 def _summary(f): return (inspect.getdoc(f) or '').splitlines()[0]
+
+# the first line of each command's docstring, kept here so that the top-level help imports nothing (checked below)
+SUMMARIES = {
+    'data': 'Write a bundled ground-truth dataset as an image folder with labels.csv, masks and a contact sheet',
+    'train-classifier': 'Train a classifier on an image folder, print its validation metrics and save it',
+    'predict': 'Print class probabilities of image files as CSV: path,<class0>,<class1>,...',
+    'train-gan': 'Train a StyleGAN2 on an image folder and write the GAN folder `out`',
+    'generate': 'Write a grid of `n` generated samples to `out` and print its path',
+    'score-gan': 'Score a generator against real images: C2ST accuracy, meter distances and the real-vs-real floor, as JSON',
+    'import-generator': 'Convert the G_ema of an NVlabs stylegan2-ada-pytorch pickle into a generator folder and print its path',
+    'train-encoder': "Train an encoder that maps images to a generator's W+ latents",
+    'check': 'Check that a generator (and encoder) can explain a classifier on your images: measures, verdicts, figures',
+    'invert': 'Reconstruct image files with a generator: encoder guess + latent refinement',
+    'fit-direction': "Fit the latent direction along which a classifier's prediction changes",
+    'explain': "Explain a classifier's prediction on image files: counterfactual series along a latent direction",
+    'evaluate': "Score every direction method's explanations on planted ground truth, as JSON",
+    'audit': 'Audit classifiers for a suspected shortcut: how their explanations change a region, collateral change, alignment',
+    'run': "From a folder of images to evaluated explanations in one command: every stage, resumable, with the check's verdicts",
+    'demo': 'Explain held-out IHC tiles and audit the knee shortcut with the bundled models; writes index.html',
+    'train-demo': 'Reproduce every bundled model from nothing: generators, encoders, demo classifiers and directions'}
 
 # %% ../nbs/90_cli.ipynb #ea7931c7
 def usage() -> str:
@@ -77,7 +92,7 @@ def usage() -> str:
     width = max(map(len, COMMANDS))
     lines = [f"usage: latent-explain COMMAND [options]   (latent_explain {latent_explain.__version__})", "",
              "Explain image classifiers by walking a StyleGAN2 latent space.", "", "commands:"]
-    lines += [f"  {k:<{width}}  {_summary(f)}" for k, f in COMMANDS.items()]
+    lines += [f"  {k:<{width}}  {SUMMARIES[k]}" for k in COMMANDS]
     return '\n'.join(lines + ["", "Run `latent-explain COMMAND --help` for a command's options; add --debug to see "
                               "the traceback of an unexpected error."])
 
@@ -103,14 +118,15 @@ def _add_options(p: argparse.ArgumentParser, cls):
 # %% ../nbs/90_cli.ipynb #d99b04b2
 def command_parser(name: str) -> argparse.ArgumentParser:
     "fastcore's parser for command `name`, with required parameters as `--options` unless listed in `POSITIONAL`"
-    base = anno_parser(COMMANDS[name], prog=f'latent-explain {name}', pos=POSITIONAL.get(name))
+    func = command(name)
+    base = anno_parser(func, prog=f'latent-explain {name}', pos=POSITIONAL.get(name))
     p = argparse.ArgumentParser(prog=base.prog, description=base.description, epilog=base.epilog,
                                 formatter_class=base.formatter_class, add_help=False)
     for a in base._actions:  # fastcore makes every parameter without a default positional: `--data DIR` reads better
         if a.option_strings or a.nargs == '*' or a.dest in POSITIONAL.get(name, []): p._add_action(a)
         else: p.add_argument(f"--{a.dest.replace('_', '-')}", dest=a.dest, required=True, type=a.type,
                              help=a.help, metavar=a.metavar)
-    if hasattr(COMMANDS[name], 'options'): _add_options(p, COMMANDS[name].options)
+    if hasattr(func, 'options'): _add_options(p, func.options)
     return p
 
 # %% ../nbs/90_cli.ipynb #aa811fff
@@ -138,7 +154,8 @@ def _warn_line(name):
 # %% ../nbs/90_cli.ipynb #488cf068
 def _run(name: str, rest: list[str]) -> int:
     "Parse and run command `name`; map every way it can fail to an exit status and one line on stderr"
-    try: _call(COMMANDS[name], vars(command_parser(name).parse_args(rest)))
+    from latent_explain.core import LatentExplainError
+    try: _call(command(name), vars(command_parser(name).parse_args(rest)))
     except LatentExplainError as e: msg, status = f"error: {cli_terms(str(e))}", 2
     except KeyboardInterrupt: msg, status = "interrupted", 130
     except OSError as e:   # the system refused a file: name it (permissions, a full disk, a vanished folder)
@@ -164,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"latent-explain: unknown command {name!r}" + (f"; did you mean {near[0]!r}?" if near else '')
               + f"\n\n{usage()}", file=sys.stderr)
         return 2
-    if debug: _call(COMMANDS[name], vars(command_parser(name).parse_args(rest))); return 0
+    if debug: _call(command(name), vars(command_parser(name).parse_args(rest))); return 0
     with warnings.catch_warnings():
         warnings.showwarning = _warn_line(name)
         return _run(name, rest)

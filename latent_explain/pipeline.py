@@ -162,7 +162,7 @@ def folder_to_explanations(data,               # the user's image folder (class 
     atomic_write(out / 'config.json', json.dumps({**artifact_header('run'), 'data': str(data), 'clf': str(clf or ''),
                                                   'hours': hours, 'res': res, 'n_explain': n_explain}, indent=1))
     with FolderLock(out):
-        return run_steps(folder_steps(data, out, clf, hours, res, n_explain, threads, clf_epochs, seed), out / 'times.json', progress)
+        return run_steps(folder_steps(data, out, clf, hours, res, n_explain, threads, clf_epochs, seed), out / 'times.json', progress, label='run')
 
 # %% ../nbs/42_pipeline.ipynb #b4a628c8
 def cmd_run(

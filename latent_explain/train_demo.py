@@ -40,7 +40,8 @@ class Step:
     resumable: bool = False   # True: `make()` continues what a killed run of it left (a GAN run), instead of a redo
 
 # %% ../nbs/41_train_demo.ipynb #ccd8eb6e
-def run_steps(steps: list[Step], log: Path | None = None, progress: bool = True) -> dict:
+def run_steps(steps: list[Step], log: Path | None = None, progress: bool = True,
+              label: str = 'train-demo') -> dict:   # the command named in front of each progress line
     "Run the steps in order, skipping the finished ones; {step name: seconds} of the ones that ran"
     # `log` is the commit record: a step is finished only once its time is written there, after `make()` returned.
     # An output without its record is what a killed step left (a folder holding only a lock, half a GAN run): it is
@@ -49,14 +50,14 @@ def run_steps(steps: list[Step], log: Path | None = None, progress: bool = True)
     times = {}
     for s in steps:
         if s.out.exists() and (log is None or s.name in done):
-            if progress: print(f'[train-demo] {s.name}: reusing {s.out}', flush=True)
+            if progress: print(f'[{label}] {s.name}: reusing {s.out}', flush=True)
             continue
         if s.out.exists() and s.resumable:
-            if progress: print(f'[train-demo] {s.name}: {s.out} was left unfinished; continuing it', flush=True)
+            if progress: print(f'[{label}] {s.name}: {s.out} was left unfinished; continuing it', flush=True)
         elif s.out.exists():
-            if progress: print(f'[train-demo] {s.name}: {s.out} was left unfinished; redoing the step', flush=True)
+            if progress: print(f'[{label}] {s.name}: {s.out} was left unfinished; redoing the step', flush=True)
             shutil.rmtree(s.out) if s.out.is_dir() else s.out.unlink()
-        if progress: print(f'[train-demo] {s.name}: $ {s.command}', flush=True)
+        if progress: print(f'[{label}] {s.name}: $ {s.command}', flush=True)
         t0 = time.time()
         s.make()
         times[s.name] = round(time.time() - t0, 1)
