@@ -26,8 +26,9 @@ from .evaluate import (meter_sds, meter_moved, validity, localisation, collatera
                                      label_correlations, correlation_difference, _from_centre, _pearson)
 
 # %% auto #0
-__all__ = ['AUDIT_FILES', 'AUDIT_COLUMNS', 'region_meter', 'region_mass', 'alignment', 'audit_series', 'audit_models',
-           'knee_marker_region', 'knee_audit_inputs', 'audit_figures', 'audit_page', 'cmd_audit']
+__all__ = ['AUDIT_FILES', 'AUDIT_COLUMNS', 'region_meter', 'region_mass', 'alignment', 'audit_series', 'region_direction',
+           'region_sensitivity', 'audit_models', 'knee_marker_region', 'knee_audit_inputs', 'audit_figures',
+           'audit_page', 'cmd_audit']
 
 # %% ../nbs/32_audit.ipynb #db86ec54
 def region_meter(mask) -> callable:
@@ -135,14 +136,35 @@ def audit_series(series: dict,        # {model: its explanations} (any images; a
                 region=dict(meter=name, mask=mask is not None, area=None if mask is None else float(mask.mean())),
                 n_images=len(first))
 
+def region_direction(G, meter_fn,     # the region's meter (uint8 images -> N values)
+                     n: int = 512, seed: int = 0):
+    "The latent direction in which the region appears: the logistic direction of 'its meter above the median' over generated images"
+    from latent_explain.predict import Predictor
+    bb = Predictor.black_box(lambda u8: np.asarray(meter_fn(u8), float), classes=['less', 'more'], fn_output='logit')
+    return fit_direction(G, bb, 'logistic', n=n, seed=seed, threshold='median')
+
+def region_sensitivity(G, encoder, x: torch.Tensor, predictors: dict, d, meter_fn, alpha: float = 2.0) -> dict:
+    "Each model's mean change of probability, and the region meter's median change, as `x` moves from −α to +α sd along `d`"
+    from latent_explain.inversion import project
+    from latent_explain.latents import render_shifted
+    inv = project(G, x, init='encoder', encoder=encoder, steps=0)
+    u = d.vectors[0].to(inv.ws.device).expand(len(x), -1)
+    with torch.no_grad():
+        lo, hi = (render_shifted(G, inv.ws, s * alpha * d.scale * u, d.space, inv.noise).clamp(-1, 1) for s in (-1, 1))
+    change = np.asarray(meter_fn(from_generator_range(hi)), float) - np.asarray(meter_fn(from_generator_range(lo)), float)
+    return dict(meter_change=float(np.median(change)),
+                models={k: float((p.prob(hi) - p.prob(lo)).mean()) for k, p in predictors.items()})
+
 def audit_models(models: dict,        # {name: {'clf': folder or model, 'direction': folder (None: fitted here)}}
                  gan, encoder,        # generator and its encoder (folders, bundled names or objects)
                  x: torch.Tensor,     # images explained, N×C×H×W in [-1, 1] at the generator's size
                  real, region=None, meter: str | None = None, labels=None, target_meter: str | None = None,
                  gap_sets: dict | None = None,    # as `audit_series`
                  a_max: float = 5.0,  # how far each series may search for its flip (see `cmd_audit`)
-                 n_fit: int = 512, seed: int = 0) -> dict:
-    "Explain `x` for every model and audit the region (`audit_series`); the series are returned too"
+                 n_fit: int = 512, seed: int = 0,
+                 alpha: float = 2.0,  # the region sensitivity moves each image from −alpha to +alpha sd
+                 ) -> dict:
+    "Explain `x` for every model and audit the region (`audit_series`, `region_sensitivity`); the series are returned too"
     from latent_explain.classifier import load_classifier
     _region(region, meter)                # refused before any model is loaded
     g = load_gan(gan, 'gan')
@@ -157,7 +179,11 @@ def audit_models(models: dict,        # {name: {'clf': folder or model, 'directi
         series[k], preds[k] = ex.explain_batch(x, d, a_max=a_max), ex.predictor_for(d)
         how[k] = str(spec['direction']) if spec.get('direction') else f"fitted ({d.info.get('threshold', 'labels')})"
     res = audit_series(series, preds, real, region, meter, labels, target_meter, gap_sets)
-    for k, h in how.items(): res['models'][k]['direction'] = h
+    name, fn, _ = _region(region, meter)
+    sens = region_sensitivity(g.G, enc, x, preds, region_direction(g.G, fn, n_fit, seed), fn, alpha)
+    sd = meter_sds(real, {name: fn})[name]
+    res['region']['sensitivity_meter_change_sd'] = sens['meter_change'] / sd if sd else None   # how far the move went
+    for k, h in how.items(): res['models'][k].update(direction=h, region_sensitivity=sens['models'][k])
     return {**res, 'series': series, 'predictors': preds}
 
 # %% ../nbs/32_audit.ipynb #db46b5de
@@ -208,6 +234,7 @@ AUDIT_FILES = ('config.json', 'audit.json', 'index.html', 'difference_maps.png',
 AUDIT_COLUMNS = {'validity': 'series that flip', 'region_moved': 'series that move the region',
                  'region_mass': "region's share of the difference map", 'region_auc': 'difference map AUC on the region',
                  'gradcam_region_auc': 'GradCAM AUC on the region', 'shortcut_gap': 'shortcut gap (agree − flipped)',
+                 'region_sensitivity': 'Δp when the generator adds the region',
                  'collateral_mean': 'other meters moved (mean)', 'correlation_difference': 'correlation difference'}
 
 def audit_page(res: dict, meta: dict, figures: list[str]) -> str:

@@ -51,7 +51,9 @@ def test_audit_writes_the_table_the_alignment_and_the_figures(work, tmp_path, ca
     for m in r['models'].values():
         assert 0 <= m['region_moved'] <= 1 and 0 <= m['region_mass'] <= 1 and m['shortcut_gap'] is None
         assert m['correlation_difference'] is not None                              # the folder is labelled
-    assert r['region'] == {'meter': 'region', 'mask': True, 'area': pytest.approx(16 / 256)}
+    assert {k: r['region'][k] for k in ('meter', 'mask', 'area')} == {'meter': 'region', 'mask': True, 'area': pytest.approx(16 / 256)}
+    assert r['region']['sensitivity_meter_change_sd'] > 0                      # the region's direction raises its meter
+    assert all(-1 <= m['region_sensitivity'] <= 1 for m in r['models'].values())
     assert {p.name for p in out.iterdir()} >= {'index.html', 'difference_maps.png', 'alignment.png', 'series_clf.png'}
     assert json.loads((out / 'config.json').read_text())['complete'] is True
     assert 'clf: region moved in' in printed and str(out / 'index.html') in printed
@@ -62,7 +64,7 @@ def test_audit_writes_the_table_the_alignment_and_the_figures(work, tmp_path, ca
                                                   '--flipped': work / 'histo', '--clf': work / 'clf'}), capsys=capsys)
     assert rc == 0, err
     r = json.loads((out / 'audit.json').read_text())
-    assert r['region'] == {'meter': 'hematoxylin_fraction', 'mask': False, 'area': None}
+    assert {k: r['region'][k] for k in ('meter', 'mask', 'area')} == {'meter': 'hematoxylin_fraction', 'mask': False, 'area': None}
     assert r['models']['clf']['shortcut_gap'] == 0.0 and r['models']['clf']['region_mass'] is None
 
 
