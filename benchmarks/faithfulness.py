@@ -20,22 +20,9 @@ Usage: python benchmarks/faithfulness.py --work runs/faith [--n 32] [--knee-minu
                                          [--figures nbs/experiments/figures]
 """
 from __future__ import annotations
-import argparse, json, shlex, shutil, subprocess, sys, time
+import argparse, json, shutil, time
 from pathlib import Path
-
-
-def sh(*args, log=None):
-    "Run one latent-explain command (printed first); stop the benchmark when it fails"
-    cmd = ['latent-explain', *map(str, args)]
-    print('$', shlex.join(cmd), flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL if log is None else open(log, 'w'), stderr=subprocess.STDOUT)
-    if r.returncode: sys.exit(f"failed ({r.returncode}): {shlex.join(cmd)}" + (f"; see {log}" if log else ''))
-
-
-def once(path: Path, *args, **kw):
-    "Run the command unless its output `path` exists already"
-    if path.exists(): print(f'# reusing {path}'); return
-    sh(*args, **kw)
+from stages import sh, once
 
 
 def bundled(name: str) -> bool:

@@ -26,24 +26,11 @@ Usage: python benchmarks/shortcut_dose.py --work runs/dose [--n 32] [--figure nb
        [--json nbs/experiments/figures/shortcut-dose.json] [--second-direction]
 """
 from __future__ import annotations
-import argparse, json, shlex, subprocess, sys, time
+import argparse, json, time
 from pathlib import Path
+from stages import sh, once
 
 RATES = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def sh(*args, log=None):
-    "Run one latent-explain command (printed first); stop the benchmark when it fails"
-    cmd = ['latent-explain', *map(str, args)]
-    print('$', shlex.join(cmd), flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL if log is None else open(log, 'w'), stderr=subprocess.STDOUT)
-    if r.returncode: sys.exit(f"failed ({r.returncode}): {shlex.join(cmd)}" + (f"; see {log}" if log else ''))
-
-
-def once(path: Path, *args, **kw):
-    "Run the command unless its output `path` exists already"
-    if path.exists(): print(f'# reusing {path}'); return
-    sh(*args, **kw)
 
 
 def models(w: Path) -> dict:

@@ -1,6 +1,6 @@
 """`latent-explain audit`: does a classifier read a region it should not? Per model, how often its explanations change the region, how much of their difference map falls in it, what else they change, and whether the models read the same thing
 
-Builds on `classifier`, `core`, `data`, `datasets`, `direction`, `evaluate`, `explain`, `inversion`, `latents`, `meters` and `predict`; used by `cli` and `demo`.
+Builds on `check`, `classifier`, `core`, `data`, `datasets`, `direction`, `evaluate`, `explain`, `inversion`, `latents`, `meters` and `predict`; used by `demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/audit.html.md"""
 
@@ -22,6 +22,7 @@ from .latents import load_gan, check_classifier_fits, check_images_fit
 from .inversion import load_encoder
 from .direction import fit_direction, load_direction
 from .explain import Explainer
+from .check import report_page
 from .evaluate import (meter_sds, meter_moved, validity, localisation, collateral_change,
                                      label_correlations, correlation_difference, _from_centre, _pearson)
 
@@ -246,12 +247,10 @@ def audit_page(res: dict, meta: dict, figures: list[str]) -> str:
     area = res['region']['area']
     note = (f"<p>The region is {100 * area:.1f} % of the image: a map blind to it puts about that share there.</p>"
             if area is not None else '') + f"<p>Whether the region moved: meter {html.escape(res['region']['meter'])}.</p>"
-    imgs = ''.join(f'<p><img src="{n}.png" style="max-width:100%"></p>' for n in figures)
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>shortcut audit</title></head>'
-            f'<body style="font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto"><h1>Shortcut audit</h1>'
-            f'<p>{html.escape(meta["gan"])} · {html.escape(meta["data"])} · {res["n_images"]} images</p>{note}'
-            f'<table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>model</th>{head}</tr>{rows}</table>'
-            f'{imgs}</body></html>')
+    return report_page('shortcut audit',
+                       f'<h1>Shortcut audit</h1><p>{html.escape(meta["gan"])} · {html.escape(meta["data"])} · '
+                       f'{res["n_images"]} images</p>{note}<table border="1" cellpadding="4" style="border-collapse:collapse">'
+                       f'<tr><th>model</th>{head}</tr>{rows}</table>', figures, width=1000)
 
 # %% ../nbs/32_audit.ipynb #462db3f9
 def _split_list(flag: str, value) -> list[str]:

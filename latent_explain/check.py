@@ -1,6 +1,6 @@
 """`latent-explain check`: before explaining, is this generator (and encoder) fit to explain this classifier on these images? Measures with a verdict each, and the figures to look at first
 
-Builds on `classifier`, `core`, `data`, `explain`, `inversion`, `latents`, `predict`, `realism` and `stylegan`; used by `cli` and `pipeline`.
+Builds on `classifier`, `core`, `data`, `explain`, `inversion`, `latents`, `predict`, `realism` and `stylegan`; used by `audit` and `pipeline`.
 
 Docs: https://latent-explain.github.io/latent_explain/check.html.md"""
 
@@ -25,7 +25,8 @@ from .explain import MAX_DELTA_P
 from .stylegan import render_batch
 
 # %% auto #0
-__all__ = ['VERDICT_COLOURS', 'CHECK_FILES', 'readiness_check', 'check_figures', 'verdict_table', 'check_page', 'cmd_check']
+__all__ = ['VERDICT_COLOURS', 'CHECK_FILES', 'readiness_check', 'check_figures', 'verdict_table', 'report_page', 'check_page',
+           'cmd_check']
 
 # %% ../nbs/31_check.ipynb #52a90ba1
 def _verdicts(values: dict) -> dict:
@@ -119,15 +120,19 @@ def verdict_table(verdicts: dict) -> str:
     return (f'<table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>measure</th><th>value</th>'
             f'<th>threshold</th><th>verdict</th></tr>{rows}</table>')
 
+def report_page(title: str, body: str, figures: list[str] = (), width: int = 900) -> str:
+    "A self-contained HTML page (the check's, the audit's): `body`, then each figure `NAME.png` beside the page"
+    imgs = ''.join(f'<p><img src="{f}.png" style="max-width:100%"></p>' for f in figures)
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+            f'<body style="font-family:system-ui,sans-serif;max-width:{width}px;margin:2em auto">{body}{imgs}</body></html>')
+
 def check_page(chk: dict, meta: dict, figures: list[str]) -> str:
     "The check's index.html: the verdicts on top, every measure, the figures"
     other = ''.join(f'<li>{k}: {v:.3f}</li>' for k, v in chk['values'].items() if k not in chk['verdicts'])
-    imgs = ''.join(f'<p><img src="{f}.png" style="max-width:100%"></p>' for f in figures)
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>readiness check</title></head>'
-            f'<body style="font-family:system-ui,sans-serif;max-width:900px;margin:2em auto">'
-            f'<h1>Readiness: <span style="color:{VERDICT_COLOURS[chk["overall"]]}">{chk["overall"]}</span></h1>'
-            f'<p>{html.escape(meta["gan"])} · {html.escape(meta["clf"])} · {html.escape(meta["data"])}</p>'
-            f'{verdict_table(chk["verdicts"])}<ul>{other}</ul>{imgs}</body></html>')
+    return report_page('readiness check',
+                       f'<h1>Readiness: <span style="color:{VERDICT_COLOURS[chk["overall"]]}">{chk["overall"]}</span></h1>'
+                       f'<p>{html.escape(meta["gan"])} · {html.escape(meta["clf"])} · {html.escape(meta["data"])}</p>'
+                       f'{verdict_table(chk["verdicts"])}<ul>{other}</ul>', figures)
 
 # %% ../nbs/31_check.ipynb #2bd322ea
 CHECK_FILES = ('config.json', 'check.json', 'index.html', 'real_vs_generated.png', 'classifier_output.png',

@@ -1,6 +1,6 @@
 """Train fastai + timm classifiers and save and load them without pickle: the model a user wants explained.
 
-Builds on `core` and `data`; used by `audit`, `check`, `cli`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `pipeline`, `predict`, `realism`, `test_utils`, `train_demo` and `train_gan_cli`.
+Builds on `core` and `data`; used by `audit`, `check`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `pipeline`, `predict`, `realism`, `test_utils`, `train_demo` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/classifier.html.md"""
 

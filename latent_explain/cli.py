@@ -1,6 +1,6 @@
 """`latent-explain`: one console command with a sub-command per stage of the pipeline.
 
-Builds on the module of every command (imported when that command runs: `latent-explain --help` imports none of them); no module of the package imports it.
+Builds on `core` and `datasets`; no module of the package imports it.
 
 Docs: https://latent-explain.github.io/latent_explain/cli.html.md"""
 

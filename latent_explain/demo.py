@@ -1,6 +1,6 @@
 """`latent-explain demo`: explain held-out IHC tiles and audit a knee classifier's shortcut, with the models that ship inside the package
 
-Builds on `audit`, `classifier`, `core`, `datasets`, `direction`, `evaluate`, `explain`, `inversion`, `predict` and `stylegan`; used by `cli` and `train_demo`.
+Builds on `audit`, `classifier`, `core`, `datasets`, `direction`, `evaluate`, `explain`, `inversion`, `predict` and `stylegan`; used by `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/demo.html.md"""
 

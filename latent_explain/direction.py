@@ -1,6 +1,6 @@
 """The move in latent space that changes a classifier's prediction: five ways to find it, from the paper's logistic regression to per-image gradients, and a pixel baseline that uses no generator.
 
-Builds on `classifier`, `core`, `latents` and `predict`; used by `attribution`, `attribution_metrics`, `audit`, `cli`, `demo`, `evaluate`, `explain`, `pipeline`, `train_demo` and `widgets`.
+Builds on `classifier`, `core`, `latents` and `predict`; used by `attribution`, `attribution_metrics`, `audit`, `demo`, `evaluate`, `explain`, `pipeline`, `train_demo` and `widgets`.
 
 Docs: https://latent-explain.github.io/latent_explain/direction.html.md"""
 

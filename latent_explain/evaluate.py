@@ -1,6 +1,6 @@
 """Numbers that say whether an explanation reveals what the classifier really uses: validity, monotonicity, proximity, realism, attribute recovery, localisation and a sanity check.
 
-Builds on `classifier`, `core`, `data`, `datasets`, `direction`, `explain`, `inversion`, `latents`, `predict` and `realism`; used by `audit`, `cli`, `demo`, `pipeline` and `train_demo`.
+Builds on `classifier`, `core`, `data`, `datasets`, `direction`, `explain`, `inversion`, `latents`, `predict` and `realism`; used by `audit`, `demo`, `pipeline` and `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/evaluate.html.md"""
 

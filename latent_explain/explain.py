@@ -1,6 +1,6 @@
 """The counterfactual series: an image inverted, moved along a direction, the prediction under every frame, where it flips, what changed, and GradCAM beside it.
 
-Builds on `classifier`, `core`, `data`, `direction`, `inversion`, `latents`, `meters`, `predict` and `stylegan`; used by `attribution`, `attribution_metrics`, `audit`, `check`, `cli`, `demo`, `evaluate`, `pipeline`, `train_demo` and `widgets`.
+Builds on `classifier`, `core`, `data`, `direction`, `inversion`, `latents`, `meters`, `predict` and `stylegan`; used by `attribution`, `attribution_metrics`, `audit`, `check`, `demo`, `evaluate`, `pipeline`, `train_demo` and `widgets`.
 
 Docs: https://latent-explain.github.io/latent_explain/explain.html.md"""
 

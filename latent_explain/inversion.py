@@ -1,6 +1,6 @@
 """An encoder's guess of a real image's latent, refined by optimisation: the W+ code (and, if asked, the noise maps) under which the generator redraws the image.
 
-Builds on `classifier`, `core`, `data`, `discriminator`, `latents`, `predict`, `realism` and `stylegan`; used by `audit`, `check`, `cli`, `demo`, `evaluate`, `explain`, `pipeline` and `train_demo`.
+Builds on `classifier`, `core`, `data`, `discriminator`, `latents`, `predict`, `realism` and `stylegan`; used by `audit`, `check`, `demo`, `evaluate`, `explain`, `pipeline` and `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/inversion.html.md"""
 

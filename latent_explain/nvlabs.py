@@ -1,6 +1,6 @@
 """Load the generator and discriminator of a stylegan2-ada-pytorch network pickle as our own `Generator` / `Discriminator`, without NVIDIA's code and without running any code from the file.
 
-Builds on `core`, `discriminator` and `stylegan`; used by `cli`.
+Builds on `core`, `discriminator` and `stylegan`; no module of the package imports it.
 
 Docs: https://latent-explain.github.io/latent_explain/nvlabs.html.md"""
 

@@ -1,6 +1,6 @@
 """`latent-explain run`: one command from a folder of images (and a classifier, or one trained on the folder's labels) to evaluated explanations, with the readiness check's verdicts on top
 
-Builds on `check`, `classifier`, `core`, `data`, `direction`, `evaluate`, `explain`, `gan_run`, `inversion`, `latents`, `predict`, `train_demo` and `train_gan_cli`; used by `cli`.
+Builds on `check`, `classifier`, `core`, `data`, `direction`, `evaluate`, `explain`, `gan_run`, `inversion`, `latents`, `predict`, `train_demo` and `train_gan_cli`; no module of the package imports it.
 
 Docs: https://latent-explain.github.io/latent_explain/pipeline.html.md"""
 

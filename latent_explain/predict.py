@@ -1,6 +1,6 @@
 """`Predictor` turns any classifier — a saved folder, a fastai Learner, a torch module or a black box behind a function — into the one function of generator-range images that every explaining stage takes; GradCAM, file prediction and the planted-shortcut check build on it.
 
-Builds on `classifier`, `core`, `data` and `datasets`; used by `attribution`, `attribution_metrics`, `audit`, `check`, `cli`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `latents`, `pipeline`, `realism`, `train_gan` and `train_gan_cli`.
+Builds on `classifier`, `core`, `data` and `datasets`; used by `attribution`, `attribution_metrics`, `audit`, `check`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `latents`, `pipeline`, `realism`, `train_gan` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/predict.html.md"""
 

@@ -1,6 +1,6 @@
 """A classifier two-sample test (C2ST) and its views, meter distances, spread and saturation: how far generated images are from real ones, measured without downloaded weights.
 
-Builds on `classifier`, `core`, `data`, `meters`, `predict` and `stylegan`; used by `check`, `cli`, `evaluate`, `gan_run`, `inversion`, `train_demo`, `train_gan` and `train_gan_cli`.
+Builds on `classifier`, `core`, `data`, `meters`, `predict` and `stylegan`; used by `check`, `evaluate`, `gan_run`, `inversion`, `train_demo`, `train_gan` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/realism.html.md"""
 

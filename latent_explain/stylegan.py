@@ -1,6 +1,6 @@
 """Mapping and synthesis networks, a residual discriminator, W / W+ / StyleSpace addressing, presets, safe save and load — no custom CUDA ops, CPU and GPU alike.
 
-Builds on `core` and `data`; used by `check`, `cli`, `demo`, `discriminator`, `explain`, `gan_run`, `inversion`, `latents`, `nvlabs`, `realism`, `test_utils`, `train_demo`, `train_gan` and `train_gan_cli`.
+Builds on `core` and `data`; used by `check`, `demo`, `discriminator`, `explain`, `gan_run`, `inversion`, `latents`, `nvlabs`, `realism`, `test_utils`, `train_demo`, `train_gan` and `train_gan_cli`.
 
 Docs: https://latent-explain.github.io/latent_explain/stylegan.html.md"""
 

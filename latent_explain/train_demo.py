@@ -1,6 +1,6 @@
 """`latent-explain train-demo`: every model the package ships, reproduced from nothing by this package's own code
 
-Builds on `classifier`, `core`, `datasets`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `realism`, `stylegan` and `train_gan_cli`; used by `cli` and `pipeline`.
+Builds on `classifier`, `core`, `datasets`, `demo`, `direction`, `evaluate`, `explain`, `inversion`, `realism`, `stylegan` and `train_gan_cli`; used by `pipeline`.
 
 Docs: https://latent-explain.github.io/latent_explain/train_demo.html.md"""
 

@@ -1,6 +1,6 @@
 """`latent-explain train-gan`: its flags built from `TrainOptions`, everything checked before any image is read, and a resume that refuses to change the recipe it continues.
 
-Builds on `classifier`, `core`, `data`, `gan_run`, `predict`, `realism`, `stylegan` and `train_gan`; used by `cli`, `pipeline` and `train_demo`.
+Builds on `classifier`, `core`, `data`, `gan_run`, `predict`, `realism`, `stylegan` and `train_gan`; used by `pipeline` and `train_demo`.
 
 Docs: https://latent-explain.github.io/latent_explain/train_gan_cli.html.md"""
 
