@@ -305,8 +305,6 @@ class Explainer:
         self.G, self.predictor = gan.G, as_predictor(clf, target)
         if isinstance(encoder, (str, Path)): encoder = load_encoder(encoder, self.G, gan=gan.name)
         check_number('steps', steps, low=0, integer=True)
-        if encoder is None and steps == 0:
-            raise DataError("Explainer: without an encoder the inversion starts from w_avg; give encoder= or steps > 0")
         check_number('clf_weight', clf_weight, low=0)
         if clf_weight and not self.predictor.differentiable:
             raise DataError("Explainer: clf_weight needs a differentiable classifier, not a black box; use clf_weight=0")
@@ -337,6 +335,10 @@ def invert(self: Explainer, x: torch.Tensor, predictor: Predictor | None = None)
     "W+ codes of images `x` (N×C×res×res): the encoder's guess, refined for `steps` (keeping `predictor`'s decision)"
     # the classifier term keeps the reconstruction on the original's side of the boundary: a series that starts
     # from an image the classifier sees differently explains the wrong image
+    # checked here, not when the Explainer is made: the pixel baseline never inverts and needs neither
+    if self.encoder is None and self.steps == 0:
+        raise DataError("Explainer: without an encoder the inversion starts from w_avg; give an encoder, or steps > 0 "
+                        "to refine from w_avg")
     p = predictor or self.predictor
     return project(self.G, x, init='mean' if self.encoder is None else 'encoder', encoder=self.encoder,
                    steps=self.steps, lr=self.lr, D=self.D, clf=p if self.clf_weight else None,
