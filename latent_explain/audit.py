@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from .core import (IN_TEST, DataError, artifact_header, atomic_write, check_number, check_output,
+from .core import (DataError, artifact_header, atomic_write, check_number, check_output,
                                  check_unlocked, FolderLock, from_generator_range, to_generator_range)
 from .data import image_paths, read_image_folder, read_items, load_image, resize_image
 from .predict import as_predictor
@@ -69,13 +69,21 @@ def alignment(series: dict,      # {model: its explanations}
     return out
 
 # %% ../nbs/32_audit.ipynb #e83eb937
+def _check_gap_labels(p, gap_sets):
+    "Refuse gap images labelled with a class the classifier does not have (before any explaining)"
+    for k, (_, labels) in (gap_sets or {}).items():
+        unknown = sorted({str(l) for l in labels} - set(map(str, p.classes or [])))
+        if unknown: raise DataError(f"--{k}: labels {', '.join(unknown)} are not classes of the classifier "
+                                    f"({', '.join(map(str, p.classes or []))}); name the folders after its classes")
+
 def _shortcut_gap(p, gap_sets) -> float | None:
     "Accuracy on the 'agree' images minus on the 'flipped' ones ({name: (images, class-name labels)})"
     if not gap_sets: return None
+    _check_gap_labels(p, gap_sets)
     acc = {}
     for k in ('agree', 'flipped'):
         x, labels = gap_sets[k]
-        idx = np.array([p.classes.index(str(l)) for l in labels])
+        idx = np.array([list(map(str, p.classes)).index(str(l)) for l in labels])
         acc[k] = float((p.probs(x).argmax(1).numpy() == idx).mean())
     return acc['agree'] - acc['flipped']
 
@@ -101,7 +109,7 @@ def _fit(G, p, n: int, seed: int):
         return d
 
 def _region(region, meter) -> tuple:
-    "(name, meter function, mask or None): what says the region moved (the named meter, else the mask's brightness), and where it is"
+    "(name, meter function, mask or None): what says the region moved (the named meter, else the mask's contrast), and where it is"
     from latent_explain.meters import METERS
     if region is None and meter is None: raise DataError("audit: give the suspected region as a mask, a meter of it, or both")
     if meter is not None and meter not in METERS: raise DataError(f"audit: meter {meter!r} is not one of {', '.join(METERS)}")
@@ -114,7 +122,7 @@ def audit_series(series: dict,        # {model: its explanations} (any images; a
                  real,                # real images (uint8 N×H×W×C or generator range) for the meters' sd
                  region=None,         # H×W boolean mask of the suspected region (where it is) ...
                  meter: str | None = None, # ... and/or a meter of it (`latent_explain.meters.METERS`), which says
-                                           # whether it moved (without one: its mean brightness inside the mask)
+                                           # whether it moved (without one: the mask's `region_meter`)
                  labels=None,         # class names of `real` (for the correlation difference)
                  target_meter: str | None = None, # the label's own meter (not counted as a collateral change)
                  gap_sets: dict | None = None,    # {'agree': (images, labels), 'flipped': (images, labels)}
@@ -170,12 +178,15 @@ def audit_models(models: dict,        # {name: {'clf': folder or model, 'directi
     _region(region, meter)                # refused before any model is loaded
     g = load_gan(gan, 'gan')
     enc = load_encoder(encoder, g.G, gan=g.name) if isinstance(encoder, (str, Path)) else encoder
-    series, preds, how = {}, {}, {}
-    for k, spec in models.items():
+    series, preds, how, loaded = {}, {}, {}, {}
+    for k, spec in models.items():   # every model loaded and checked before any is explained
         c = spec['clf']
         p = as_predictor(load_classifier(c) if isinstance(c, (str, Path)) else c)
-        check_classifier_fits(g, p, f'classifier {k}')
-        d = load_direction(spec['direction'], g.G, p) if spec.get('direction') else _fit(g.G, p, n_fit, seed)
+        check_classifier_fits(g, p, f'classifier {k}'); _check_gap_labels(p, gap_sets)
+        loaded[k] = p, load_direction(spec['direction'], g.G, p) if spec.get('direction') else None
+    for k, spec in models.items():
+        p, d = loaded[k]
+        d = d or _fit(g.G, p, n_fit, seed)
         ex = Explainer(g.G, p, enc, target=d.target)
         series[k], preds[k] = ex.explain_batch(x, d, a_max=a_max), ex.predictor_for(d)
         how[k] = str(spec['direction']) if spec.get('direction') else f"fitted ({d.info.get('threshold', 'labels')})"

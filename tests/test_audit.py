@@ -92,3 +92,10 @@ def test_audit_refusals(work, tmp_path, capsys, flag, value, says):
     rc, _, err = cli('audit', *base(work, out, **{flag: value, '--out': out}), capsys=capsys)
     assert rc == 2 and says in err, err
     assert not (tmp_path / 'out').exists() and {p.name for p in (work / 'clf').iterdir()} == before
+
+
+def test_gap_folders_labelled_with_other_classes(work, tmp_path, capsys):
+    "knees (normal/OA) as the shortcut gap's images of a tumour classifier: refused before any explaining, naming the flag"
+    rc, _, err = cli('audit', *base(work, tmp_path / 'out', **{'--agree': work / 'knees', '--flipped': work / 'knees'}), capsys=capsys)
+    assert rc == 2 and '--agree: labels OA are not classes of the classifier (normal, tumour)' in err, err
+    assert not (tmp_path / 'out').exists()
