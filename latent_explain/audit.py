@@ -358,6 +358,7 @@ def cmd_audit(
     for k, m in res['models'].items():
         print(f"{k}: region moved in {m['region_moved']:.0%} of series" +
               (f", {m['region_mass']:.0%} of the difference map" if m['region_mass'] is not None else '') +
-              (f", shortcut gap {m['shortcut_gap']:+.2f}" if m['shortcut_gap'] is not None else ''))
+              (f", shortcut gap {m['shortcut_gap']:+.2f}" if m['shortcut_gap'] is not None else '') +
+              (f", Δp {m['region_sensitivity']:+.2f} when the generator adds it" if m.get('region_sensitivity') is not None else ''))
     print(f"audit: {out / 'index.html'}")
     return report

@@ -56,7 +56,7 @@ def test_audit_writes_the_table_the_alignment_and_the_figures(work, tmp_path, ca
     assert all(-1 <= m['region_sensitivity'] <= 1 for m in r['models'].values())
     assert {p.name for p in out.iterdir()} >= {'index.html', 'difference_maps.png', 'alignment.png', 'series_clf.png'}
     assert json.loads((out / 'config.json').read_text())['complete'] is True
-    assert 'clf: region moved in' in printed and str(out / 'index.html') in printed
+    assert 'clf: region moved in' in printed and 'when the generator adds it' in printed and str(out / 'index.html') in printed
     page = (out / 'index.html').read_text()
     assert 'Shortcut audit' in page and '<td>clf2</td>' in page
     # a meter instead of a mask, with the shortcut gap from two labelled folders; a rerun replaces the audit
