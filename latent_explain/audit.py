@@ -24,7 +24,7 @@ from .direction import fit_direction, load_direction
 from .explain import Explainer
 from .check import report_page
 from .evaluate import (meter_sds, meter_moved, validity, localisation, collateral_change,
-                                     label_correlations, correlation_difference, _from_centre, _pearson)
+                                     label_correlations, correlation_difference, change_from_centre, pearson_r)
 
 # %% auto #0
 __all__ = ['AUDIT_FILES', 'AUDIT_COLUMNS', 'region_meter', 'region_mass', 'alignment', 'audit_series', 'region_direction',
@@ -62,10 +62,10 @@ def alignment(series: dict,      # {model: its explanations}
     "r(Δp of the series' own model, Δp of each other model) over every frame of every series: rows explain, columns score"
     out = pd.DataFrame(index=list(series), columns=list(predictors), dtype=float)
     for a, es in series.items():
-        own = np.concatenate([_from_centre(e.probs, e) for e in es])
+        own = np.concatenate([change_from_centre(e.probs, e) for e in es])
         for b, p in predictors.items():
-            other = np.concatenate([_from_centre(p.prob(e.frames).numpy(), e) for e in es])
-            out.loc[a, b] = _pearson(own, other)
+            other = np.concatenate([change_from_centre(p.prob(e.frames).numpy(), e) for e in es])
+            out.loc[a, b] = pearson_r(own, other)
     return out
 
 # %% ../nbs/32_audit.ipynb #e83eb937
@@ -175,7 +175,7 @@ def audit_models(models: dict,        # {name: {'clf': folder or model, 'directi
                  ) -> dict:
     "Explain `x` for every model and audit the region (`audit_series`, `region_sensitivity`); the series are returned too"
     from latent_explain.classifier import load_classifier
-    _region(region, meter)                # refused before any model is loaded
+    name, fn, _ = _region(region, meter)  # refused before any model is loaded
     g = load_gan(gan, 'gan')
     enc = load_encoder(encoder, g.G, gan=g.name) if isinstance(encoder, (str, Path)) else encoder
     series, preds, how, loaded = {}, {}, {}, {}
@@ -191,7 +191,6 @@ def audit_models(models: dict,        # {name: {'clf': folder or model, 'directi
         series[k], preds[k] = ex.explain_batch(x, d, a_max=a_max), ex.predictor_for(d)
         how[k] = str(spec['direction']) if spec.get('direction') else f"fitted ({d.info.get('threshold', 'labels')})"
     res = audit_series(series, preds, real, region, meter, labels, target_meter, gap_sets)
-    name, fn, _ = _region(region, meter)
     sens = region_sensitivity(g.G, enc, x, preds, region_direction(g.G, fn, n_fit, seed), fn, alpha)
     sd = meter_sds(real, {name: fn})[name]
     res['region']['sensitivity_meter_change_sd'] = sens['meter_change'] / sd if sd else None   # how far the move went

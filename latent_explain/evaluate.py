@@ -25,9 +25,9 @@ from .explain import Explainer, Explanation
 # %% auto #0
 __all__ = ['PLANTED', 'LABEL_METER', 'spearman_trend', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds',
            'meter_moved', 'meter_changed', 'attribute_changed', 'attribute_moved', 'localisation',
-           'localisation_by_region', 'collateral_change', 'decision_coupling', 'label_correlations',
-           'correlation_difference', 'sanity_cosine', 'score_explanations', 'evaluate_direction', 'mask_regions',
-           'read_eval_set', 'evaluate', 'cmd_evaluate']
+           'localisation_by_region', 'collateral_change', 'change_from_centre', 'pearson_r', 'decision_coupling',
+           'label_correlations', 'correlation_difference', 'sanity_cosine', 'score_explanations', 'evaluate_direction',
+           'mask_regions', 'read_eval_set', 'evaluate', 'cmd_evaluate']
 
 # %% ../nbs/30_evaluate.ipynb #10746588
 PLANTED = {'synth-histology': 'nuclei_count', 'synth-knee': 'marker_score', 'ihc': 'dab_fraction'}
@@ -132,12 +132,12 @@ def collateral_change(es: list[Explanation], real_sd: dict,
     if not ms: return np.zeros(len(es), int)
     return np.sum([meter_moved(es, m, real_sd[m], size) for m in ms], axis=0).astype(int)
 
-def _from_centre(v, e) -> np.ndarray:
+def change_from_centre(v, e) -> np.ndarray:
     "A per-frame series minus its value at the frame nearest α = 0 (the reconstruction's)"
     v = np.asarray(v, float)
     return v - v[int(np.abs(e.alphas).argmin())]
 
-def _pearson(a, b) -> float:
+def pearson_r(a, b) -> float:
     "Pearson r; 0 where either side is constant or not finite (nothing to correlate)"
     a, b = np.asarray(a, float), np.asarray(b, float)
     ok = np.isfinite(a) & np.isfinite(b)
@@ -146,13 +146,13 @@ def _pearson(a, b) -> float:
 
 def decision_coupling(es: list[Explanation], meter: str) -> float:
     "Pearson r over every frame of every series between the target probability's and `meter`'s change from α = 0"
-    return _pearson(np.concatenate([_from_centre(e.probs, e) for e in es]),
-                    np.concatenate([_from_centre(e.meters[meter], e) for e in es]))
+    return pearson_r(np.concatenate([change_from_centre(e.probs, e) for e in es]),
+                    np.concatenate([change_from_centre(e.meters[meter], e) for e in es]))
 
 def label_correlations(real, is_target, meters: dict) -> dict:
     "{meter: Pearson r between the label (1 = target class) and the meter over labelled real images}"
     u8 = from_generator_range(real) if isinstance(real, torch.Tensor) else np.asarray(real)
-    return {m: _pearson(np.asarray(is_target, float), np.asarray(f(u8), float)) for m, f in meters.items()}
+    return {m: pearson_r(np.asarray(is_target, float), np.asarray(f(u8), float)) for m, f in meters.items()}
 
 def correlation_difference(es: list[Explanation], label_corr: dict) -> dict:
     "{meter: |r(decision, meter) along the series − r(label, meter) over real images|} (DiME's CD, per meter)"
