@@ -45,7 +45,7 @@ def explain_timed(ex, x, d, book):
     with timed(book, 'α search (7 frames, classifier)'): A = ex._auto_alphas(x, inv.ws, u, d, 9, 3.0, p)
     with timed(book, 'frames (9, generator)'): frames = ex._series(x, inv.ws, u, d, A)
     with timed(book, 'classifier on frames'): probs = p.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
-    with timed(book, 'GradCAM'): ex._gradcam(x, p)
+    with timed(book, 'GradCAM'): ex._gradcam(x, p, p.prob(x).numpy())
     with timed(book, 'frames to 8 bits'): u8 = [from_generator_range(f) for f in frames]
     with timed(book, 'meters on frames'):
         for f in u8: measure_frames(f, ex.meters)

@@ -7,8 +7,9 @@ classifier is trained on the patches (`train-classifier`), and for each policy a
 (in parallel, one thread each) is scored by `score-gan --clf`: C2ST realism, the classifier's controllability
 (ctrl_clf) and noise share, and here also the speck count's controllability (a meter only this script knows).
 
-Usage: python benchmarks/noise_policy.py --work DIR [--minutes 35] [--policies 0,32,64] [--n 3000]
-       (steps that have their output are skipped: rerun with a larger --minutes after deleting the runs)
+Usage: python benchmarks/noise_policy.py --work DIR [--kimg 30] [--minutes 0] [--policies 0,32,64] [--n 3000] [--serial]
+       (every run continues where it stopped: rerun with a larger --kimg to train further; each snapshot logs the
+       classifier's readiness, printed at the end as a trajectory per policy)
 """
 import argparse, json, subprocess, sys, time
 from pathlib import Path
@@ -56,23 +57,31 @@ def write(folder: Path, imgs, counts):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--work', required=True); ap.add_argument('--minutes', type=float, default=35)
+    ap.add_argument('--work', required=True)
+    ap.add_argument('--kimg', type=float, default=30, help='train every policy to this many kimg (runs continue)')
+    ap.add_argument('--minutes', type=float, default=0, help='stop each training invocation after this long (0: none)')
     ap.add_argument('--policies', default='0,32,64'); ap.add_argument('--n', type=int, default=3000)
+    ap.add_argument('--serial', action='store_true', help='train the policies one after another on one core')
     a = ap.parse_args()
     w = Path(a.work); w.mkdir(parents=True, exist_ok=True)
     if not (w / 'specks').exists(): write(w / 'specks', *specks(a.n, 0))
     if not (w / 'fresh').exists(): write(w / 'fresh', *specks(1000, 1))
-    procs = {}
-    for pol in a.policies.split(','):
-        run = w / f'noise-from-{pol}'
-        if not run.exists():
-            procs[pol] = subprocess.Popen(LE + ['train-gan', '--data', str(w / 'specks'), '--out', str(run), '--noise-from', pol,
-                                                '--minutes', str(a.minutes), '--threads', '1', '--kimg', '1000'],
-                                          stdout=open(w / f'train-{pol}.log', 'w'), stderr=subprocess.STDOUT)
-    if not (w / 'clf').exists():
+    if not (w / 'clf').exists():   # first, so that every snapshot logs the classifier's readiness
         subprocess.run(LE + ['train-classifier', '--data', str(w / 'specks'), '--arch', 'regnetx_002', '--epochs', '4',
                              '--out', str(w / 'clf')], check=True, stdout=open(w / 'clf.log', 'w'), stderr=subprocess.STDOUT)
-    for p in procs.values(): p.wait()
+    procs = []
+    for pol in a.policies.split(','):
+        cmd = LE + ['train-gan', '--data', str(w / 'specks'), '--out', str(w / f'noise-from-{pol}'), '--resume',
+                    '--noise-from', pol, '--clf', str(w / 'clf'), '--minutes', str(a.minutes), '--threads', '1',
+                    '--kimg', str(a.kimg)]
+        p = subprocess.Popen(cmd, stdout=open(w / f'train-{pol}.log', 'a'), stderr=subprocess.STDOUT)
+        if a.serial: p.wait()
+        procs.append(p)
+    for p in procs: p.wait()
+    for pol in a.policies.split(','):   # the readiness each snapshot logged while training
+        hist = json.loads((w / f'noise-from-{pol}' / 'training_state.json').read_text())['history']
+        print(f'noise-from {pol}: ' + ', '.join(f"{h['kimg']:.0f} kimg c2st {h['c2st']:.2f} ctrl_clf {h['ctrl_clf']:.2f} "
+                                                 f"noise {h['noise_share']:.2f}" for h in hist if 'ctrl_clf' in h))
     from latent_explain.stylegan import load_generator
     from latent_explain.realism import generate, controllability
     from latent_explain.core import from_generator_range

@@ -40,7 +40,7 @@ def main():
     for clf in a.clf:
         ex = Explainer(G, clf, enc, steps=0)
         sd = meter_sds(ev['real'], ex.meters)
-        d = fit_direction(G, ex.scorer, 'logistic', k=2, n=512, seed=0)
+        d = fit_direction(G, ex.predictor, 'logistic', k=2, n=512, seed=0)
         alphas = np.linspace(-a.fixed, a.fixed, 9) if a.fixed > 0 else None
         series = [ex.explain_batch(ev['x'], d, alphas=alphas, index=i, names=ev['names']) for i in range(2)]
         rows = {}

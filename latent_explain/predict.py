@@ -297,8 +297,9 @@ def _white_box(clf) -> Classifier:
 
 # %% ../nbs/05_predict.ipynb #3032b04b
 class _Score:
-    "grad-cam target: the model below already returns the score of the chosen class"
-    def __call__(self, out): return out
+    "grad-cam target: the model below already returns the score of the chosen class (`sign` -1: of its complement)"
+    def __init__(self, sign: float = 1.0): self.sign = sign
+    def __call__(self, out): return out * self.sign
 
 # %% ../nbs/05_predict.ipynb #fddac201
 class _TargetOutput(nn.Module):
@@ -312,6 +313,7 @@ def gradcam(clf,                 # Predictor, Classifier, Learner or saved folde
             target=None,         # class index or name whose score is explained; None: a Predictor's own, else the last
             layer=None,          # module (or its name in the model) to take activations from; None: `find_cam_layer`
             output:str='margin', # the score differentiated: 'margin' (log-odds), 'logit' or 'prob'
+            against=None,        # bool per image: explain the evidence against the target (the other class's, for two)
             ) -> np.ndarray:
     "GradCAM maps N×H×W (float32 in [0, 1], at the images' H×W) via pytorch_grad_cam"
     from pytorch_grad_cam import GradCAM
@@ -323,7 +325,8 @@ def gradcam(clf,                 # Predictor, Classifier, Learner or saved folde
     elif isinstance(layer, str): layer = dict(c.model.named_modules())[layer]
     x = x.detach().float().to(c.device).requires_grad_(True)  # gradients flow even if the weights are frozen
     with GradCAM(model=w, target_layers=[layer]) as cam:
-        maps = cam(input_tensor=x, targets=[_Score()] * len(x))
+        signs = np.where(np.zeros(len(x), bool) if against is None else np.asarray(against, bool), -1.0, 1.0)
+        maps = cam(input_tensor=x, targets=[_Score(s) for s in signs])
     return np.clip(np.nan_to_num(maps.astype(np.float32)), 0, 1)
 
 # %% ../nbs/05_predict.ipynb #2a787585
