@@ -42,7 +42,7 @@ def explain_timed(ex, x, d, book):
     p = ex.predictor_for(d)
     with timed(book, 'invert (encoder + refinement)'): inv = ex.invert(x, p)
     with timed(book, 'direction at each image'): u = unit_moves(ex.G, p, d, inv.ws).detach()
-    with timed(book, 'α search (7 frames, classifier)'): A = ex._auto_alphas(x, inv.ws, u, d, 9, 3.0, p)
+    with timed(book, 'α search (3 frames, classifier)'): A = ex._auto_alphas(x, inv.ws, u, d, 9, 3.0, p, p.prob(inv.recon).numpy())
     with timed(book, 'frames (9, generator)'): frames = ex._series(x, inv.ws, u, d, A)
     with timed(book, 'classifier on frames'): probs = p.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
     with timed(book, 'GradCAM'): ex._gradcam(x, p, p.prob(x).numpy())

@@ -8,7 +8,7 @@ Docs: https://latent-explain.github.io/latent_explain/explain.html.md"""
 
 # %% ../nbs/22_explain.ipynb #363190a7
 from __future__ import annotations
-import json, math, re, time, warnings
+import json, math, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -19,7 +19,7 @@ from fastcore.basics import patch
 from .core import (IN_TEST, DataError, ModelError, artifact_header, atomic_write, check_number,
                                  check_choice, check_output, check_unlocked, FolderLock, from_generator_range,
                                  to_generator_range, progress_steps)
-from .data import read_at_size, check_image_files, save_png
+from .data import read_at_size, check_image_files, save_png, png_bytes
 from .predict import Predictor, as_predictor, gradcam
 from .latents import GAN, load_gan, render_shifted, check_classifier_fits, check_images_fit
 from .stylegan import render_batch
@@ -232,42 +232,47 @@ def save_gif(e: Explanation, path, ms: int = 180) -> Path:
     return atomic_write(path, lambda t: ims[0].save(t, format='GIF', save_all=True, append_images=ims[1:], duration=ms, loop=0))
 
 # %% ../nbs/22_explain.ipynb #79bd8f52
-# matplotlib's player draws its buttons with an icon font fetched from a CDN: offline (a clinic's machine) they
-# would be blank, so the icons become plain characters and the font is not linked
-_PLAYER_ICONS = {'fa fa-minus': '−', 'fa fa-plus': '+', 'fa fa-fast-backward': '|◀◀', 'fa fa-step-backward': '|◀',
-                 'fa fa-play fa-flip-horizontal': '◀', 'fa fa-pause': '||', 'fa fa-play': '▶', 'fa fa-step-forward': '▶|',
-                 'fa fa-fast-forward': '▶▶|'}
+def _slider_frame(e: Explanation, i: int, d: np.ndarray, lim: float, size: int):
+    "Frame i, its difference from the reconstruction (red brighter, blue darker) and a bar of the target probability"
+    from PIL import Image
+    from matplotlib import colormaps
+    near = Image.Resampling.NEAREST
+    frame = Image.fromarray(_shown(e.frames_u8[i])).convert('RGB').resize((size, size), near)
+    diff = Image.fromarray((colormaps['RdBu_r']((d[i] / lim + 1) / 2)[..., :3] * 255).astype(np.uint8)).resize((size, size), near)
+    bar = np.full((size, 20, 3), 235, np.uint8)
+    bar[size - int(round(size * float(e.probs[i]))):, 4:16] = (214, 39, 40); bar[size // 2] = 0   # the line at p = 0.5
+    canvas = Image.new('RGB', (2 * size + 32, size), 'white')
+    for im, x in ((frame, 0), (diff, size + 6), (Image.fromarray(bar), 2 * size + 12)): canvas.paste(im, (x, 0))
+    return canvas
 
-def _offline_player(html: str) -> str:
-    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', '', html)
-    return re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: _PLAYER_ICONS.get(m.group(1), '·'), html)
+_SLIDER_JS = """<script>
+function leShow(s) { var b = s.closest('.animation'), i = +s.value;
+  b.querySelector('img').src = JSON.parse(b.dataset.frames)[i];
+  b.querySelector('.le-caption').textContent = JSON.parse(b.dataset.captions)[i]; }
+function lePlay(btn) { var s = btn.parentElement.querySelector('input'), i = 0; clearInterval(btn.timer);
+  btn.timer = setInterval(function () { s.value = i; leShow(s); if (++i > +s.max) clearInterval(btn.timer); }, 250); }
+</script>"""
 
 # %% ../nbs/22_explain.ipynb #fa4eab19
 @patch
 def to_html(e: Explanation, path=None) -> str:
-    "A static HTML slider along α (matplotlib's JavaScript animation): works in any browser, with no kernel"
-    import matplotlib.pyplot as plt
-    from matplotlib import animation
+    "A static HTML slider along α (pre-rendered frames, a few lines of JavaScript): works in any browser, offline, with no kernel"
+    import base64
+    from html import escape
     d = e.diffs(); lim = max(float(np.abs(d).max()), 1e-6)
-    fig, axs = plt.subplots(1, 3, figsize=(6.6, 2.4), gridspec_kw=dict(width_ratios=[1, 1, 0.35]))
-    im0 = axs[0].imshow(_shown(e.frames_u8[0]), cmap='gray' if e.frames_u8.shape[-1] == 1 else None, vmin=0, vmax=255)
-    im1 = axs[1].imshow(d[0], cmap='RdBu_r', vmin=-lim, vmax=lim)
-    bar = axs[2].bar([0], [e.probs[0]], color='tab:red')[0]
-    axs[2].set_ylim(0, 1); axs[2].axhline(0.5, color='k', lw=0.5); axs[2].set_xticks([]); axs[2].set_title(f'p({e.target})', fontsize=8)
-    for ax in axs[:2]: ax.set_axis_off()
-    axs[1].set_title('frame − reconstruction', fontsize=8)
-    def show(i):
-        im0.set_data(_shown(e.frames_u8[i])); im1.set_data(d[i]); bar.set_height(e.probs[i])
-        axs[0].set_title(f'{e.name}  α={e.alphas[i]:+.2f}  p={e.probs[i]:.2f}', fontsize=8)
-        return im0, im1, bar
-    anim = animation.FuncAnimation(fig, show, frames=len(e.alphas), interval=250)
-    html = _offline_player(anim.to_jshtml(default_mode='once'))
-    plt.close(fig)
-    if e.warning:
-        from html import escape
-        html = f'<p style="color:#b00000;font-weight:bold">Warning: {escape(e.warning)}</p>' + html
+    size = max(e.frames_u8.shape[1], 192)   # small generators' frames enlarged, pixel for pixel
+    frames = ['data:image/png;base64,' + base64.b64encode(png_bytes(np.asarray(_slider_frame(e, i, d, lim, size)))).decode()
+              for i in range(len(e.alphas))]
+    captions = [f'{e.name}  α={a:+.2f}  p({e.target})={p:.2f}' for a, p in zip(e.alphas, e.probs)]
+    html = (f'<div class="animation" data-frames="{escape(json.dumps(frames))}" data-captions="{escape(json.dumps(captions, ensure_ascii=False))}" '
+            f'style="font:12px sans-serif"><div class="le-caption">{escape(captions[0])}</div>'
+            f'<div style="color:#555">frame · frame − reconstruction · p({escape(e.target)})</div>'
+            f'<img src="{frames[0]}" alt="{escape(e.name)} along α"><div>'
+            f'<input type="range" min="0" max="{len(frames) - 1}" value="0" oninput="leShow(this)" style="width:{size}px"> '
+            f'<button type="button" onclick="lePlay(this)" title="play along α">▶</button></div>{_SLIDER_JS}</div>')
+    if e.warning: html = f'<p style="color:#b00000;font-weight:bold">Warning: {escape(e.warning)}</p>' + html
     if path is not None:
-        atomic_write(path, f'<!doctype html><html><head><meta charset="utf-8"><title>{e.name}</title></head><body>{html}</body></html>')
+        atomic_write(path, f'<!doctype html><html><head><meta charset="utf-8"><title>{escape(e.name)}</title></head><body>{html}</body></html>')
     return html
 
 # %% ../nbs/22_explain.ipynb #f9eba62b
@@ -399,18 +404,25 @@ def pixel_moves(self: Explainer, x, p: Predictor):
 
 # %% ../nbs/22_explain.ipynb #e6b60291
 @patch
-def _auto_alphas(self: Explainer, x, ws, u, d, n_frames, a_max, pred: Predictor):
+def _auto_alphas(self: Explainer, x, ws, u, d, n_frames, a_max, pred: Predictor, p_rec: np.ndarray):
     "Per image a symmetric α range reaching 1.5× the first flip on a coarse grid (±`a_max` when none flips)"
-    grid = np.tile(SEARCH_ALPHAS * a_max / 3, (len(x), 1))
+    # a direction raises the target along +α, so the flip lies on the side away from the reconstruction's class:
+    # the grid is rendered there alone (3 frames, not 7), and on the other side only for series that do not flip
+    half = SEARCH_ALPHAS[SEARCH_ALPHAS > 0] * a_max / 3
+    toward = np.where(p_rec >= 0.5, -1.0, 1.0)[:, None]
+    flips = self._first_flips(x, ws, u, d, toward * half, p_rec, pred)
+    if (none := np.flatnonzero([f is None for f in flips])).size:
+        again = self._first_flips(x[none], None if ws is None else ws[none], u[none], d, -toward[none] * half, p_rec[none], pred)
+        for i, f in zip(none, again): flips[i] = f
+    r = [a_max if f is None else float(np.clip(1.5 * abs(f), 0.5, a_max)) for f in flips]
+    return np.stack([np.linspace(-ri, ri, n_frames) for ri in r])
+
+@patch
+def _first_flips(self: Explainer, x, ws, u, d, grid, p0, pred: Predictor) -> list:
+    "Per image the α (on its row of `grid`, one side of 0) where the target probability first crosses 0.5 from `p0`, or None"
     frames = self._series(x, ws, u, d, grid)
     p = pred.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
-    mid = p[:, len(SEARCH_ALPHAS) // 2]
-    out = []
-    for row, p0 in zip(p, mid):
-        f = flip_point(grid[0], row, p0)
-        r = a_max if f is None else float(np.clip(1.5 * abs(f), 0.5, a_max))
-        out.append(np.linspace(-r, r, n_frames))
-    return np.stack(out)
+    return [flip_point(np.r_[0.0, g], np.r_[q0, row], q0) for g, row, q0 in zip(grid, p, p0)]
 
 # %% ../nbs/22_explain.ipynb #648b0d40
 @patch
@@ -454,10 +466,10 @@ def explain_batch(self: Explainer, x: torch.Tensor,   # images N×C×res×res in
     else:
         ws, recon = self._inverted(x, p, p_orig)
         u = unit_moves(self.G, p, direction, ws, index=index).detach()
-    A = self._auto_alphas(x, ws, u, direction, n_frames, a_max, p) if alphas is None else np.tile(alphas, (len(x), 1))
+    p_rec = p.prob(recon).numpy()
+    A = self._auto_alphas(x, ws, u, direction, n_frames, a_max, p, p_rec) if alphas is None else np.tile(alphas, (len(x), 1))
     frames = self._series(x, ws, u, direction, A)
     probs = p.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
-    p_rec = p.prob(recon).numpy()
     cams, cam_classes = self._gradcam(x, p, p_orig)
     remedy = remedy_for(self.steps, self.clf_weight)
     names = names or [f'image{i}' for i in range(len(x))]

@@ -140,8 +140,8 @@ def test_index_lists_the_pages(rendered, page):
 # -------------------------------------------------------------------------------------------------- the demo page
 
 def _jshtml_page(folder: Path) -> Path:
-    """A page built the way the demo builds its sliders: the `to_jshtml()` of a small matplotlib animation (a dot that
-    moves across five frames) and a picture referenced by a relative path"""
+    """A page of a matplotlib slider, as a notebook's output carries one: the `to_jshtml()` of a small animation (a dot
+    that moves across five frames) and a picture referenced by a relative path"""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -187,7 +187,7 @@ def test_demo_page_images_and_sliders(demo_site, page, tmp_path):
     sliders = page.locator('input[type=range]')
     assert sliders.count() >= 1, 'no slider on the page'
     for i in range(sliders.count()):
-        # a jshtml slider swaps the src of the <img> in its own `.animation` box; its max is set by script on load
+        # a slider (matplotlib's or an explanation's) swaps the src of the <img> in its own `.animation` box
         before, after, top = page.evaluate('''i => {
             const s = document.querySelectorAll('input[type=range]')[i];
             const img = (s.closest('.animation') || s.parentElement).querySelector('img');
