@@ -114,7 +114,7 @@ def path_explanations(ex: Explainer, x, names, d, space: str, substeps: int, min
         u8 = from_generator_range(frames[i])
         out.append(Explanation(names[i], x[i], recon[i], A[i], frames[i], probs[i], float(p_orig[i]), float(p_rec[i]),
                                p.target_name, tag,
-                               flip_point(A[i], probs[i], float(p_rec[i])), None, measure_frames(u8, ex.meters),
+                               flip_point(A[i], probs[i]), None, measure_frames(u8, ex.meters),
                                ws=ws[i], frames_u8=u8))
     reach = ((codes - ws[:, None]).norm(dim=-1).square().mean(-1).sqrt().amax(1) / d.scale).numpy()
     gap = np.abs(reached - (s0[:, None] + A))[:, [0, -1]]

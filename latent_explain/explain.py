@@ -54,15 +54,14 @@ def stain_change(frames_u8: np.ndarray, recon_u8: np.ndarray) -> np.ndarray | No
     return (hed(frames_u8) - hed(recon_u8[None])).astype(np.float32)
 
 # %% ../nbs/22_explain.ipynb #5199c06c
-def flip_point(alphas: np.ndarray, probs: np.ndarray, p0: float) -> float | None:
-    "The α nearest 0 where the target probability crosses 0.5 away from the reconstruction's side, interpolated; None if it never does"
-    side, best = p0 >= 0.5, None
+def flip_point(alphas: np.ndarray, probs: np.ndarray) -> float | None:
+    "The α nearest 0 where the target probability crosses 0.5, interpolated; None if it never does"
+    best = None
     for i in range(len(alphas) - 1):
         a, b, pa, pb = alphas[i], alphas[i + 1], probs[i] - 0.5, probs[i + 1] - 0.5
         if (pa >= 0) != (pb >= 0):
             x = float(a + (b - a) * pa / (pa - pb))
             if best is None or abs(x) < abs(best): best = x
-    if best is None and (probs.min() >= 0.5 if side else probs.max() < 0.5): return None
     return best
 
 # %% ../nbs/22_explain.ipynb #b45098cc
@@ -422,7 +421,7 @@ def _first_flips(self: Explainer, x, ws, u, d, grid, p0, pred: Predictor) -> lis
     "Per image the α (on its row of `grid`, one side of 0) where the target probability first crosses 0.5 from `p0`, or None"
     frames = self._series(x, ws, u, d, grid)
     p = pred.prob(frames.flatten(0, 1)).view(len(x), -1).numpy()
-    return [flip_point(np.r_[0.0, g], np.r_[q0, row], q0) for g, row, q0 in zip(grid, p, p0)]
+    return [flip_point(np.r_[0.0, g], np.r_[q0, row]) for g, row, q0 in zip(grid, p, p0)]
 
 # %% ../nbs/22_explain.ipynb #648b0d40
 @patch
@@ -479,7 +478,7 @@ def explain_batch(self: Explainer, x: torch.Tensor,   # images N×C×res×res in
         u8, rec_u8 = from_generator_range(fr), from_generator_range(recon[i])[0]   # every frame to 8 bits once
         fidelity = image_metrics(from_generator_range(x[i])[0], rec_u8)
         out.append(Explanation(names[i], x[i].cpu(), recon[i].cpu(), A[i], fr, probs[i], float(p_orig[i]), float(p_rec[i]),
-                               p.target_name, direction.method, flip_point(A[i], probs[i], float(p_rec[i])),
+                               p.target_name, direction.method, flip_point(A[i], probs[i]),
                                cams[i], measure_frames(u8, self.meters), stain_change(u8, rec_u8),
                                None if ws is None else ws[i].cpu(), u8, fidelity['psnr'], fidelity['ssim'],
                                self.max_delta_p, remedy, cam_classes[i]))
