@@ -18,7 +18,7 @@ import numpy as np
 from stages import once
 from latent_explain.demo import demo_model_path
 from latent_explain.direction import fit_direction
-from latent_explain.evaluate import read_eval_set, localisation_by_region
+from latent_explain.evaluate import read_eval_set, localisation_by_region, flip_maps
 from latent_explain.explain import Explainer
 from latent_explain.latents import load_gan
 
@@ -43,9 +43,11 @@ def main():
             d = fit_direction(None if m == 'pixel' else ex.G, ex.predictor, m, n=512, seed=0)
             es = ex.explain_batch(ev['x'], d)
             rows, live = {}, [i for i, e in enumerate(es) if np.ptp(e.gradcam) > 0]
+            maps = flip_maps(es)   # rendered once, scored against every grown region
             for k in DILATIONS:
-                diff, cam = localisation_by_region(es, ev['masks'], ev['regions'], dilate=k)
-                cam_live = localisation_by_region([es[i] for i in live], ev['masks'][live], ev['regions'], dilate=k)[1]
+                diff, cam = localisation_by_region(es, ev['masks'], ev['regions'], dilate=k, maps=maps)
+                cam_live = localisation_by_region([es[i] for i in live], ev['masks'][live], ev['regions'], dilate=k,
+                                                  maps=[maps[i] for i in live])[1]
                 rows[k] = {'map': diff, 'gradcam': cam, 'gradcam_not_constant': cam_live}
             out[f'{model}/{m}'] = dict(depends_on=own, by_dilation=rows, gradcam_constant=len(es) - len(live),
                                        seconds=round(time.time() - t0, 1))

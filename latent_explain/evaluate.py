@@ -26,7 +26,7 @@ from .explain import Explainer, Explanation
 
 # %% auto #0
 __all__ = ['PLANTED', 'LABEL_METER', 'spearman_trend', 'validity', 'monotonicity', 'proximity', 'attribute_trends', 'meter_sds',
-           'meter_moved', 'meter_changed', 'attribute_changed', 'attribute_moved', 'localisation',
+           'meter_moved', 'meter_changed', 'attribute_changed', 'attribute_moved', 'flip_maps', 'localisation',
            'localisation_by_region', 'collateral_change', 'change_from_centre', 'pearson_r', 'decision_coupling',
            'label_correlations', 'correlation_difference', 'sanity_cosine', 'score_explanations', 'evaluate_direction',
            'mask_regions', 'read_eval_set', 'evaluate', 'cmd_evaluate']
@@ -106,25 +106,31 @@ def attribute_moved(es: list[Explanation], real_sd: dict, size: float = 0.5) -> 
     return {m: float(meter_moved(es, m, sd, size).mean()) for m in es[0].meters if (sd := real_sd.get(m))}
 
 # %% ../nbs/30_evaluate.ipynb #da279dc5
-def localisation(es: list[Explanation], masks: np.ndarray) -> tuple[float | None, float | None]:
+def flip_maps(es: list[Explanation]) -> list[np.ndarray]:
+    "Per explanation, |difference map| at its flip point (H×W): what `localisation` scores"
+    return [np.abs(e.diffs()[e.flip_index]) for e in es]
+
+def localisation(es: list[Explanation], masks: np.ndarray,
+                 maps: list | None = None,   # `flip_maps(es)`, when already computed (it renders every difference map)
+                ) -> tuple[float | None, float | None]:
     "Median AUC of |difference map at the flip point| and of GradCAM against the planted regions (mask > 0)"
-    diff, cam = [], []
-    for e, m in zip(es, masks):
-        diff.append(_auc(np.abs(e.diffs()[e.flip_index]), m > 0))
-        if e.gradcam is not None: cam.append(_auc(e.gradcam, m > 0))
+    maps = flip_maps(es) if maps is None else maps
+    diff = [_auc(d, m > 0) for d, m in zip(maps, masks)]
+    cam = [_auc(e.gradcam, m > 0) for e, m in zip(es, masks) if e.gradcam is not None]
     med = lambda v: None if not [x for x in v if x is not None] else float(np.median([x for x in v if x is not None]))
     return med(diff), med(cam)
 
 # %% ../nbs/30_evaluate.ipynb #5c01c490
 def localisation_by_region(es: list[Explanation], masks: np.ndarray, regions: dict,
                            dilate: int = 0,   # grow each region by this many pixels first (a disk)
+                           maps: list | None = None,   # `flip_maps(es)`, when already computed
                           ) -> tuple[dict, dict]:
     "`localisation` against each planted region alone ({name: code} of the mask): {region: AUC} for the map and GradCAM"
-    diff, cam = {}, {}
+    maps, diff, cam = flip_maps(es) if maps is None else maps, {}, {}
     for name, code in regions.items():
         region = masks == code
         if dilate: region = np.stack([binary_dilation(r, disk(dilate)) for r in region])
-        diff[name], cam[name] = localisation(es, region)
+        diff[name], cam[name] = localisation(es, region, maps)
     return diff, cam
 
 # %% ../nbs/30_evaluate.ipynb #0b9ebba5
@@ -221,14 +227,15 @@ def score_explanations(es: list[Explanation],      # one direction's explanation
     if label_corr: res['correlation_difference'] = correlation_difference(es, label_corr)
     else: skipped['correlation_difference'] = 'no labelled real images'
     if masks is not None:
-        res['localisation_auc'], res['gradcam_localisation_auc'] = localisation(es, masks)
+        maps = flip_maps(es)
+        res['localisation_auc'], res['gradcam_localisation_auc'] = localisation(es, masks, maps)
         # where a dataset plants several regions (a knee's joint and its marker), the region a model depends on is
         # the one its map should find: the union would mark a marker-only map as half wrong
         if regions and len(regions) > 1:
-            res['localisation_auc_by_region'], res['gradcam_localisation_auc_by_region'] = localisation_by_region(es, masks, regions)
+            res['localisation_auc_by_region'], res['gradcam_localisation_auc_by_region'] = localisation_by_region(es, masks, regions, maps=maps)
             # a change of shape shows on a region's edges (the bone rims around a joint space), which border it
             res['localisation_auc_by_region_dilated'], res['gradcam_localisation_auc_by_region_dilated'] = \
-                localisation_by_region(es, masks, regions, dilate)
+                localisation_by_region(es, masks, regions, dilate, maps)
             res['region_dilation_px'] = dilate
     else: skipped['localisation_auc'] = skipped['gradcam_localisation_auc'] = 'no ground-truth masks'
     res['not_computed'] = skipped
