@@ -32,11 +32,9 @@ from PIL import Image
 import h5py
 import pydicom
 from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_color_lut
-from fastai.data.block import DataBlock, TransformBlock, CategoryBlock
-from fastai.data.transforms import ColReader, IndexSplitter, IntToFloatTensor
-from fastai.vision.core import PILImage, PILImageBW
-from fastai.vision.augment import Resize, ResizeMethod, Flip, Dihedral
 from fasttransform import Transform
+# fastai is imported where DataLoaders are built (`OpenImage`, `ImageIOBlock`, `image_dataloaders`): it adds about
+# 2 s to every process, and the generator, the readers and most commands never build DataLoaders
 
 # %% ../nbs/01_data.ipynb #454989de
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.gif', '.webp', '.dcm', '.dicom')  # read_items looks for these
@@ -593,11 +591,14 @@ class OpenImage(Transform):
         if self.images is not None and isinstance(o, (int, np.integer)):
             a = to_channels(_to_uint8(np.asarray(self.images[int(o)])), self.channels)
         else: a = load_image(o, self.channels)
+        from fastai.vision.core import PILImage, PILImageBW
         return PILImageBW.create(a[..., 0]) if self.channels == 1 else PILImage.create(a)
 
 # %% ../nbs/01_data.ipynb #fdd1eb2a
 def ImageIOBlock(channels: int = 3, images=None):
     "A fastai `TransformBlock` for images read by `OpenImage`, scaled to float [0, 1] on the batch"
+    from fastai.data.block import TransformBlock
+    from fastai.data.transforms import IntToFloatTensor
     return TransformBlock(type_tfms=OpenImage(channels, images), batch_tfms=IntToFloatTensor)
 
 # %% ../nbs/01_data.ipynb #09babc2a
@@ -667,6 +668,9 @@ def image_dataloaders(source, # folder, .csv, .h5, (x_h5, y_h5), H5Images, DataF
                       device=None, # torch device of the batches (None: fastai's default)
                      ):
     "fastai `DataLoaders` of float [0, 1] images N×`channels`×`size`×`size` and class labels from any source"
+    from fastai.data.block import DataBlock, CategoryBlock
+    from fastai.data.transforms import ColReader, IndexSplitter
+    from fastai.vision.augment import Resize, ResizeMethod, Flip, Dihedral
     _check_channels(channels); _check_on_error(on_error)
     augs = {'none': [], 'flip': [Flip()], 'dihedral': [Dihedral()]}
     if augment not in augs: raise DataError(f"augment={augment!r}: use one of {list(augs)}")

@@ -29,7 +29,6 @@ from .core import (IN_TEST, DataError, ModelError, to_generator_range, from_gene
 from .data import decide_channels, image_paths, read_image_folder, png_bytes
 from .realism import (as_float_images, image_tensor, image_grid, generate, score_generator,
                                     parse_meters, classifier_readiness)
-from .predict import as_predictor
 from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, check_options, STATE_FILE,
                                     CONFIG_FILE, GAN_RUN_FILES, write_config, read_config, read_meter_names, read_state,
                                     read_run_classifier,
@@ -147,7 +146,10 @@ class GANTrainer:
                  clf=None):
         self.rank, self.world, self.device = dist_setup(device)
         self.cfg, self.opts, self.out, self.meters = cfg, resolve_options(opts, cfg.res), out and Path(out), meters
-        self.clf = None if clf is None else as_predictor(clf)   # its readiness is logged at every snapshot
+        self.clf = None
+        if clf is not None:   # its readiness is logged at every snapshot; `predict` (and fastai) only load for it
+            from latent_explain.predict import as_predictor
+            self.clf = as_predictor(clf)
         self.data = image_tensor(images)
         N, C, H, W = self.data.shape
         if (C, H, W) != (cfg.img_channels, cfg.res, cfg.res):

@@ -17,7 +17,6 @@ from .core import (DataError, ModelError, check_output, check_number, check_choi
 from .data import decide_channels, image_paths, read_image_folder
 from .stylegan import GANConfig, gan_preset
 from .realism import parse_meters
-from .predict import check_reads
 from .gan_run import (TrainOptions, RESUMABLE_OPTIONS, resolve_options, check_options, GAN_RUN_FILES,
                                     read_config, read_state, read_best, BEST_DIR)
 from .train_gan import train_gan, StopRequest
@@ -157,7 +156,8 @@ def cmd_train_gan(data: str,             # image folder: class sub-folders, labe
     if threads > 0: torch.set_num_threads(threads)
     run_cfg = cfg or read_config(out)[0]
     if clf:   # checked before the images are read: a classifier of another kind of image is refused
-        from latent_explain.classifier import load_cli_classifier
+        from latent_explain.classifier import load_cli_classifier   # (fastai: only a run with --clf loads it)
+        from latent_explain.predict import check_reads
         check_reads(load_cli_classifier(clf), run_cfg.img_channels, f'--clf {clf}', f'the run in --out {out}')
     images = read_image_folder(paths, channels=run_cfg.img_channels, res=run_cfg.res,
                                on_error='skip' if skip_bad else 'raise')

@@ -56,3 +56,12 @@ def test_installed_wheel_runs_demo_outside_checkout(wheel, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.splitlines()[0].startswith(str(site)), r.stdout
     assert (work / 'out' / 'index.html').is_file() and (work / 'out' / 'metrics.json').is_file()
+
+
+def test_generator_and_training_load_without_fastai():
+    "fastai (2 s a process) loads only where DataLoaders or a classifier are built: not for generate, train-gan, import"
+    code = ("import sys, latent_explain.stylegan, latent_explain.train_gan_cli, latent_explain.nvlabs, latent_explain.datasets\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('fastai', 'timm')}))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == '[]', r.stdout
