@@ -12,6 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]                      # the repository
 EXE = Path(sys.executable).with_name('latent-explain')          # the console script of the venv running the tests
 
 
+def pytest_collection_modifyitems(items):
+    "Tests marked `long` start first: with two workers, a three-minute test started last leaves the other one idle"
+    items.sort(key=lambda item: item.get_closest_marker('long') is None)   # stable: the rest keep their order
+
+
 def run_cli(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
     "Run `latent-explain ARGS` as a user does, in a fresh process without network hubs; stdout/stderr captured"
     env = {**os.environ, 'HF_HUB_OFFLINE': '1'}

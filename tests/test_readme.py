@@ -27,6 +27,7 @@ def test_readme_links_resolve():
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_readme_command_line_runs_as_written(tmp_path):
     lines = _section_block((ROOT / 'README.md').read_text(), '## Command line')
     assert lines[0].startswith('latent-explain data') and len(lines) >= 4
