@@ -585,14 +585,15 @@ def is_our_png(path) -> bool:
 class OpenImage(Transform):
     "fastai type transform: a path (via `load_image`) or an index into `images` -> `PILImage`/`PILImageBW`"
     def __init__(self, channels: int = 3, images=None):
+        from fastai.vision.core import PILImage, PILImageBW   # once per transform, not per image
         _check_channels(channels)
         self.channels, self.images = channels, images
+        self.image_type = PILImageBW if channels == 1 else PILImage
     def encodes(self, o):
         if self.images is not None and isinstance(o, (int, np.integer)):
             a = to_channels(_to_uint8(np.asarray(self.images[int(o)])), self.channels)
         else: a = load_image(o, self.channels)
-        from fastai.vision.core import PILImage, PILImageBW
-        return PILImageBW.create(a[..., 0]) if self.channels == 1 else PILImage.create(a)
+        return self.image_type.create(a[..., 0] if self.channels == 1 else a)
 
 # %% ../nbs/01_data.ipynb #fdd1eb2a
 def ImageIOBlock(channels: int = 3, images=None):

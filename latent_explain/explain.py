@@ -28,8 +28,8 @@ from .direction import Direction, unit_moves, load_direction, check_classes
 
 # %% auto #0
 __all__ = ['RGB_METERS', 'GRAY_METERS', 'MAX_DELTA_P', 'SEARCH_ALPHAS', 'REPAIR_WEIGHT', 'default_meters', 'measure_frames',
-           'stain_change', 'flip_point', 'remedy_for', 'Explanation', 'save_explanation', 'Explainer', 'check_alphas',
-           'cmd_explain', 'direction_needs_generator']
+           'stain_change', 'flip_point', 'remedy_for', 'Explanation', 'diff_rgb', 'save_explanation', 'Explainer',
+           'check_alphas', 'cmd_explain', 'direction_needs_generator']
 
 # %% ../nbs/22_explain.ipynb #86c43b8d
 RGB_METERS = ('nuclei_count', 'nucleus_mean_area', 'hematoxylin_fraction', 'dab_fraction', 'mean_intensity')
@@ -231,13 +231,17 @@ def save_gif(e: Explanation, path, ms: int = 180) -> Path:
     return atomic_write(path, lambda t: ims[0].save(t, format='GIF', save_all=True, append_images=ims[1:], duration=ms, loop=0))
 
 # %% ../nbs/22_explain.ipynb #79bd8f52
+def diff_rgb(d: np.ndarray, lim: float) -> np.ndarray:
+    "A signed map H×W -> uint8 RGB (red: brighter than the reconstruction, blue: darker), ±`lim` at full colour"
+    from matplotlib import colormaps
+    return (colormaps['RdBu_r']((np.clip(d / max(lim, 1e-6), -1, 1) + 1) / 2)[..., :3] * 255).astype(np.uint8)
+
 def _slider_frame(e: Explanation, i: int, d: np.ndarray, lim: float, size: int):
     "Frame i, its difference from the reconstruction (red brighter, blue darker) and a bar of the target probability"
     from PIL import Image
-    from matplotlib import colormaps
     near = Image.Resampling.NEAREST
     frame = Image.fromarray(_shown(e.frames_u8[i])).convert('RGB').resize((size, size), near)
-    diff = Image.fromarray((colormaps['RdBu_r']((d[i] / lim + 1) / 2)[..., :3] * 255).astype(np.uint8)).resize((size, size), near)
+    diff = Image.fromarray(diff_rgb(d[i], lim)).resize((size, size), near)
     bar = np.full((size, 20, 3), 235, np.uint8)
     bar[size - int(round(size * float(e.probs[i]))):, 4:16] = (214, 39, 40); bar[size // 2] = 0   # the line at p = 0.5
     canvas = Image.new('RGB', (2 * size + 32, size), 'white')

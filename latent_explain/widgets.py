@@ -15,10 +15,10 @@ from fastcore.basics import patch
 from .core import DataError, from_generator_range, unwrap_module
 from .latents import sample_latents, render_shifted, space_dim
 from .direction import Direction
-from .explain import Explanation
+from .explain import Explanation, diff_rgb
 
 # %% auto #0
-__all__ = ['diff_rgb', 'frame_view', 'explain_widget', 'explorer_image', 'direction_explorer']
+__all__ = ['frame_view', 'explain_widget', 'explorer_image', 'direction_explorer']
 
 # %% ../nbs/23_widgets.ipynb #46e2287d
 def _png(a: np.ndarray, size: int = 192) -> bytes:
@@ -27,12 +27,6 @@ def _png(a: np.ndarray, size: int = 192) -> bytes:
     im = Image.fromarray(a[..., 0] if a.ndim == 3 and a.shape[-1] == 1 else a)
     buf = io.BytesIO(); im.resize((size, size), Image.Resampling.NEAREST).save(buf, format='PNG')
     return buf.getvalue()
-
-# %% ../nbs/23_widgets.ipynb #8ffe4a0c
-def diff_rgb(d: np.ndarray, lim: float) -> np.ndarray:
-    "A signed map H×W -> uint8 RGB (red: brighter than the reconstruction, blue: darker)"
-    import matplotlib
-    return (matplotlib.colormaps['RdBu_r']((np.clip(d / max(lim, 1e-6), -1, 1) + 1) / 2)[..., :3] * 255).astype(np.uint8)
 
 # %% ../nbs/23_widgets.ipynb #3a4803fd
 def frame_view(e: Explanation, i: int) -> dict:
